@@ -1,0 +1,94 @@
+"""hotline: intake and dispatch for the minors' social protection hotline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hotline import config as config_module
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. No I/O happens at import; this wires extensions, blueprints, errors, CLI."""
+    app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), instance_relative_config=False)
+    app.config.update(config_module.defaults())
+    app.config.update(config_module.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["HOTLINE_MAX_BODY_BYTES"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from hotline import queues
+    from hotline.errors import Api, register_error_handlers
+    from hotline.extensions import db, limiter, migrate
+
+    if app.config["HOTLINE_TRUSTED_PROXIES"]:
+        n = app.config["HOTLINE_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+    import hotline.models  # noqa: F401  (the metadata migrations compare against)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    queues.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app))
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    app.extensions["hotline_api"] = api
+    register_error_handlers(app)
+
+
+def _limiter_storage(app: Flask) -> str:
+    from hotline.queues import embedded_socket
+
+    # No Redis is started here: the embedded server starts with the first job or the Procfile.
+    url = app.config["REDIS_URL"] or f"unix://{embedded_socket(app.instance_path)}"
+    return "redis+unix://" + url[len("unix://") :] if url.startswith("unix://") else url
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hotline import health
+    from hotline.auth import routes as auth_routes
+    from hotline.reference import routes as reference_routes
+    from hotline.web import init_app as init_web
+
+    app.register_blueprint(health.bp)
+    api = app.extensions["hotline_api"]
+    for module in (auth_routes, reference_routes, *_area_route_modules()):
+        api.register_blueprint(module.blp)
+    init_web(app)
+
+
+def _area_route_modules() -> list:
+    import importlib
+
+    return [importlib.import_module(name) for name in API_MODULES]
+
+
+# Each area's API blueprint, registered in this order (the OpenAPI document follows it).
+API_MODULES: tuple[str, ...] = (
+    "hotline.notify.routes",
+)
+
+
+def _register_cli(app: Flask) -> None:
+    from hotline.cli import hotline_cli, users_cli
+
+    app.cli.add_command(hotline_cli)
+    app.cli.add_command(users_cli)

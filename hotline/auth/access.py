@@ -1,0 +1,62 @@
+"""Who is calling, and may they: one decorator used on every protected endpoint."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import request
+from flask_login import current_user
+
+from hotline.auth.services import user_for_token
+from hotline.errors import Forbidden, Unauthorized
+from hotline.models import Role, User
+
+STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
+CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+
+
+def bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+        return None
+    return user_for_token(token.strip(), datetime.now(UTC))
+
+
+def current_actor() -> User:
+    """The signed-in user: a bearer token on the API, the session on web pages."""
+    cached = request.environ.get("hotline.actor")
+    if cached is not None:
+        return cached
+    user = bearer_user() if request.path.startswith("/api") else None
+    if user is None and not request.path.startswith("/api") and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    if user is None:
+        raise Unauthorized("需要登录 authentication required: send Authorization: Bearer <token>")
+    request.environ["hotline.actor"] = user
+    return user
+
+
+def optional_actor() -> User | None:
+    try:
+        return current_actor()
+    except Unauthorized:
+        return None
+
+
+def roles_required(*roles: str) -> Callable:
+    allowed = {str(r) for r in roles}
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = current_actor()
+            if actor.role not in allowed:
+                raise Forbidden(f"角色 {actor.role} 无权执行此操作 role '{actor.role}' may not do this")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,61 @@
+"""Sign-in for the API: tokens and the signed-in user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.services import issue_token
+from hotline.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
+
+
+class TokenCreateSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
+
+
+class MeSchema(ma.Schema):
+    username = ma.fields.String()
+    role = ma.fields.String()
+    bureau = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+
+
+def _login_limit() -> str:
+    return current_app.config["HOTLINE_LOGIN_RATE_LIMIT"]
+
+
+@blp.route("/auth/tokens")
+class Tokens(MethodView):
+    # Only failed sign-ins count against the limit, per client address.
+    decorators = [limiter.limit(_login_limit, deduct_when=lambda response: response.status_code == 401)]
+
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, data):
+        """Exchange a username and password for a bearer token."""
+        ttl = timedelta(hours=current_app.config["HOTLINE_TOKEN_TTL_HOURS"])
+        token, expires_at = issue_token(data["username"], data["password"], datetime.now(UTC), ttl)
+        return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.response(200, MeSchema)
+    def get(self):
+        """The signed-in user."""
+        return current_actor()

@@ -1,0 +1,69 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from hotline.auth.passwords import hash_password, hash_token, new_token, verify_password
+from hotline.errors import Unauthorized, ValidationError
+from hotline.extensions import db
+from hotline.models import ApiToken, Department, Role, User
+
+
+def create_user(
+    username: str, role: str, password: str, bureau: str | None = None, phone: str | None = None
+) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("用户名不能为空 username is required", {"username": ["required"]})
+    if role not in {r.value for r in Role}:
+        roles = ", ".join(r.value for r in Role)
+        raise ValidationError(f"未知角色 unknown role '{role}' (one of {roles})", {"role": ["unknown"]})
+    if not password:
+        raise ValidationError("密码不能为空 password is required", {"password": ["required"]})
+    department = None
+    if bureau:
+        department = db.session.scalar(sa.select(Department).filter_by(code=bureau))
+        if department is None:
+            raise ValidationError(f"未知部门 unknown department '{bureau}'", {"bureau": ["unknown"]})
+    if role == Role.LIAISON and department is None:
+        raise ValidationError("联络员必须指定部门 a liaison must name a department (--bureau)", {"bureau": ["required"]})
+    if phone is not None and not _looks_e164(phone):
+        raise ValidationError(f"手机号须为E.164格式 phone must be E.164, e.g. +8613800000000: '{phone}'", {"phone": ["invalid"]})
+    if db.session.scalar(sa.select(User.id).filter_by(username=username)) is not None:
+        raise ValidationError(f"用户名已存在 user '{username}' already exists", {"username": ["duplicate"]})
+    user = User(
+        username=username, role=role, department=department, phone=phone, password_hash=hash_password(password)
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _looks_e164(phone: str) -> bool:
+    return phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16
+
+
+def issue_token(username: str, password: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    user = db.session.scalar(sa.select(User).filter_by(username=username))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        raise Unauthorized("用户名或密码错误 wrong username or password")
+    token = new_token()
+    expires_at = now + ttl
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires_at))
+    db.session.commit()
+    return token, expires_at
+
+
+def user_for_token(token: str, now: datetime) -> User | None:
+    row = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.expires_at > now, ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user

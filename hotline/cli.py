@@ -1,0 +1,95 @@
+"""Flask CLI: ``flask --app wsgi users ...`` and ``flask --app wsgi hotline ...``."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from hotline.errors import DomainError
+
+users_cli = AppGroup("users", help="Staff accounts 用户")
+hotline_cli = AppGroup("hotline", help="Hotline operations 热线运维")
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", required=True, help="operator|liaison|supervisor|admin")
+@click.option("--bureau", default=None, help="department code (required for a liaison)")
+@click.option("--phone", default=None, help="E.164 phone number for SMS notifications")
+def create_user_command(name: str, role: str, bureau: str | None, phone: str | None) -> None:
+    """Create a user; the password is read from standard input (one line)."""
+    from hotline.auth.services import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(name, role, password, bureau=bureau, phone=phone)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {user.role} {user.username}" + (f" ({user.bureau})" if user.bureau else ""))
+
+
+@hotline_cli.command("seed")
+def seed_command() -> None:
+    """Load the reference data (idempotent) and the default dispatch rules if none exist."""
+    created = seed_all()
+    click.echo("reference data loaded: " + ", ".join(f"{k} +{v}" for k, v in created.items()))
+
+
+def seed_all() -> dict[str, int]:
+    """Reference data, then the default dispatch rules when none exist yet."""
+    from hotline.reference.services import seed_reference
+
+    created = seed_reference()
+    return created
+
+
+@hotline_cli.command("worker")
+@click.option("--burst", is_flag=True, help="exit when the queues are empty")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker (with the scheduler) on every hotline queue."""
+    from workers.runner import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@hotline_cli.command("cron")
+def cron_command() -> None:
+    """Run RQ's cron scheduler with the schedule in workers/schedule.py (run exactly one)."""
+    from workers.runner import run_cron
+
+    run_cron(current_app._get_current_object())
+
+
+@hotline_cli.command("embedded-redis")
+def embedded_redis_command() -> None:
+    """Keep the embedded Redis running while `make run` runs (idle when REDIS_URL is set)."""
+    from hotline.queues import embedded_socket, ensure_embedded_redis
+
+    app = current_app._get_current_object()
+    stop = {"now": False}
+
+    def _stop(signum, frame):
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    if app.config["REDIS_URL"]:
+        click.echo(f"using external Redis {app.config['REDIS_URL'].split('@')[-1]}; nothing to run")
+        while not stop["now"]:
+            signal.pause()
+        return
+    proc = ensure_embedded_redis(app.instance_path, foreground=True)
+    click.echo(f"embedded Redis on {embedded_socket(app.instance_path)}")
+    while not stop["now"]:
+        if proc is not None and proc.poll() is not None:
+            raise click.ClickException("embedded Redis exited")
+        signal.signal(signal.SIGALRM, lambda *a: None)
+        signal.alarm(2)
+        signal.pause()
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,68 @@
+"""Configuration: the only module that reads ``os.environ``.
+
+Everything is environment-driven (a ``.env`` file may set it). ``create_app(config=...)``
+takes a mapping that overrides these values, which is how tests point the app at their
+own database and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PUBLIC_RATE_LIMIT = "10 per minute;100 per day"
+
+
+def _split(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _database_url(url: str | None, instance_path: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance_path / 'hotline.db'}"
+    # psycopg 3 is the driver; accept the plain URLs people copy from elsewhere.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Read the process environment into a Flask config mapping."""
+    load_dotenv(ROOT / ".env", override=False)
+    env = os.environ
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-change-me",
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": env.get("REDIS_URL") or "",
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "HOTLINE_PUBLIC_URL": (env.get("HOTLINE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
+        "HOTLINE_PUBLIC_RATE_LIMIT": env.get("HOTLINE_PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT,
+        "HOTLINE_LOGIN_RATE_LIMIT": env.get("HOTLINE_LOGIN_RATE_LIMIT") or "10 per minute",
+        "HOTLINE_DUTY_PHONES": _split(env.get("HOTLINE_DUTY_PHONES")),
+        "HOTLINE_OPERATOR_PHONES": _split(env.get("HOTLINE_OPERATOR_PHONES")),
+        "HOTLINE_TOKEN_TTL_HOURS": int(env.get("HOTLINE_TOKEN_TTL_HOURS") or 12),
+        "HOTLINE_MAX_BODY_BYTES": int(env.get("HOTLINE_MAX_BODY_BYTES") or 64 * 1024),
+        "HOTLINE_TRUSTED_PROXIES": int(env.get("HOTLINE_TRUSTED_PROXIES") or 0),
+    }
+
+
+def defaults() -> dict:
+    """Settings that are not read from the environment."""
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "API_TITLE": "hotline",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "v1/openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
+        "JSON_AS_ASCII": False,
+    }

@@ -1,0 +1,122 @@
+"""Domain errors and the one place they become HTTP answers.
+
+Services raise ``DomainError`` subclasses carrying their HTTP status; routes never build
+error responses by hand. Every ``/api`` answer, including 404/405/413/500, has the contract's
+shape ``{"code","status","message","errors"?}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request
+from flask_smorest import Api as SmorestApi
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, errors: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class ValidationError(DomainError):
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    """A step not allowed in the current state, or a concurrent change won the race."""
+
+    status = 409
+
+
+def _flatten_locations(errors: Any) -> Any:
+    """webargs nests validation errors by location ({"json": {...}}); name the fields directly."""
+    if isinstance(errors, dict) and errors and set(errors) <= {"json", "query", "form", "headers", "files", "view_args"}:
+        merged: dict[str, Any] = {}
+        for value in errors.values():
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    return errors
+
+
+def error_payload(code: int, message: str | None = None, errors: Any = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error")}
+    payload["message"] = message or payload["status"]
+    if errors:
+        payload["errors"] = _flatten_locations(errors)
+    return payload
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api") or request.path.startswith("/twilio")
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api with the contract's error shape and HTML outside the API."""
+
+    def handle_http_exception(self, error: HTTPException):
+        if not wants_json():
+            from hotline.web.errors import render_error_page
+
+            return render_error_page(error)
+        data = getattr(error, "data", None) or {}
+        message = data.get("message") or error.description
+        errors = data.get("errors") or data.get("messages")
+        if error.code == 422 and not data.get("message"):
+            message = "输入有误 Validation failed"
+        headers = data.get("headers") or {}
+        if error.code == 429:
+            message = "请求过于频繁，请稍后再试 Too many requests"
+        return error_payload(error.code or 500, message, errors), error.code, headers
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        if not wants_json():
+            from hotline.web.errors import render_error_page
+
+            return render_error_page(error)
+        return error_payload(error.status, error.message, error.errors), error.status
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        message = "记录已被他人修改，请刷新后重试 The record was changed by someone else; reload and retry"
+        if not wants_json():
+            from hotline.web.errors import render_error_page
+
+            return render_error_page(Conflict(message))
+        return error_payload(409, message), 409
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return app.extensions["hotline_api"].handle_http_exception(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not wants_json():
+            from hotline.web.errors import render_error_page
+
+            return render_error_page(InternalServerError())
+        return error_payload(500, "服务器内部错误 Internal server error"), 500
+
+
+class Unauthorized(DomainError):
+    status = 401

@@ -1,0 +1,91 @@
+"""The notification outbox.
+
+A message is a row written in the same transaction as the change it reports; only after
+that transaction commits is a send job enqueued. If Redis is down then, the row stays
+``queued`` and the periodic sweep enqueues it later. Nothing is lost either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from hotline.extensions import db
+from hotline.models import Message, MessageKind
+from hotline.queues import NOTIFICATIONS, SEND_RETRY, enqueue
+
+log = logging.getLogger(__name__)
+SEND_JOB = "workers.jobs.send_message"
+_PENDING = "hotline_outbox_pending"
+
+
+def add_message(
+    to: str,
+    body: str,
+    kind: MessageKind | str,
+    *,
+    ticket_id: int | None = None,
+    assignment_id: int | None = None,
+    emergency: bool = False,
+    not_before: datetime | None = None,
+) -> Message:
+    """Write an outbound SMS into the current transaction; it is enqueued after commit."""
+    message = Message(
+        to=to,
+        body=body,
+        kind=str(kind),
+        ticket_id=ticket_id,
+        assignment_id=assignment_id,
+        emergency=emergency,
+        not_before=not_before,
+    )
+    db.session.add(message)
+    db.session.info.setdefault(_PENDING, []).append(message)
+    return message
+
+
+def enqueue_send(message_id: int, at: datetime | None = None) -> bool:
+    """Hand a message to the workers. False (and logged) when Redis cannot be reached."""
+    try:
+        if at is not None:
+            from hotline.queues import get_queue
+
+            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=SEND_RETRY)
+        else:
+            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=SEND_RETRY)
+        return True
+    except (RedisError, OSError, RuntimeError) as exc:
+        log.warning("message %s stays queued; Redis unavailable (%s); the sweep will send it", message_id, type(exc).__name__)
+        return False
+
+
+_FLUSHED = "hotline_outbox_flushed"
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _note_flushed(session: Session, flush_context) -> None:
+    # Ids exist only after a flush, and attributes are expired after commit: note them here.
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    flushed = session.info.setdefault(_FLUSHED, [])
+    for message in list(pending):
+        if message.id is not None:
+            flushed.append((message.id, message.not_before))
+            pending.remove(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    for ident, not_before in session.info.pop(_FLUSHED, []):
+        enqueue_send(ident, at=not_before)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_FLUSHED, None)

@@ -1,0 +1,36 @@
+import marshmallow as ma
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    to = ma.fields.String()
+    body = ma.fields.String()
+    status = ma.fields.String()
+    provider = ma.fields.String(allow_none=True)
+    provider_sid = ma.fields.String(allow_none=True)
+    ticket_id = ma.fields.Integer(allow_none=True)
+    assignment_id = ma.fields.Integer(allow_none=True)
+    kind = ma.fields.String()
+    attempts = ma.fields.Integer()
+    last_error = ma.fields.String(allow_none=True)
+    not_before = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    sent_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class MessageListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(MessageSchema))
+    total = ma.fields.Integer()
+
+
+class MessageQuerySchema(ma.Schema):
+    ticket_id = ma.fields.Integer()
+    to = ma.fields.String()
+    status = ma.fields.String(validate=ma.validate.OneOf(["queued", "sent", "delivered", "failed"]))
+    kind = ma.fields.String()
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+
+
+class TestMessageSchema(ma.Schema):
+    to = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number"))

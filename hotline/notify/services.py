@@ -1,0 +1,124 @@
+"""Sending queued messages: idempotent, retried, and visible when they fail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from hotline.extensions import db
+from hotline.models import Message, MessageKind, MessageStatus
+from hotline.notify import templates
+from hotline.notify.outbox import add_message, enqueue_send
+from hotline.notify.senders import PermanentSendError, TransientSendError, get_sender
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+LEASE = timedelta(seconds=60)
+SWEEP_GRACE = timedelta(seconds=30)
+
+
+class SendLater(Exception):
+    """The provider failed; the job raises this so RQ retries it with backoff."""
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take a short lease on a queued row; False if it is sent, failed, or someone holds it."""
+    result = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.QUEUED,
+            sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+        )
+        .values(claimed_until=now + LEASE, attempts=Message.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_message(message_id: int, now: datetime) -> str:
+    """Send one outbox row. Running it twice (or concurrently) sends at most once."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        return "missing"
+    if message.status != MessageStatus.QUEUED:
+        return "already " + message.status
+    if message.not_before and message.not_before > now and not message.emergency:
+        enqueue_send(message_id, at=message.not_before)
+        return "deferred"
+    if not _claim(message_id, now):
+        return "claimed elsewhere"
+    message = db.session.get(Message, message_id)
+    sender = get_sender(current_app)
+    callback = current_app.config["HOTLINE_PUBLIC_URL"] + "/twilio/sms/status"
+    try:
+        result = sender.send(message.to, message.body, status_callback=callback if sender.provider == "twilio" else None)
+    except PermanentSendError as exc:
+        _finish(message, MessageStatus.FAILED, error=str(exc))
+        log.warning("message %s failed permanently: %s", message_id, exc)
+        return "failed"
+    except TransientSendError as exc:
+        if message.attempts >= MAX_ATTEMPTS:
+            _finish(message, MessageStatus.FAILED, error=str(exc))
+            log.warning("message %s failed after %s attempts: %s", message_id, message.attempts, exc)
+            return "failed"
+        message.last_error = str(exc)
+        message.claimed_until = None
+        db.session.commit()
+        raise SendLater(f"message {message_id}: {exc}") from exc
+    message.provider = result.provider
+    message.provider_sid = result.provider_sid
+    message.sent_at = now
+    _finish(message, MessageStatus.SENT)
+    return "sent"
+
+
+def _finish(message: Message, status: MessageStatus, error: str | None = None) -> None:
+    message.status = status
+    message.claimed_until = None
+    if error:
+        message.last_error = error
+    db.session.commit()
+
+
+def sweep_outbox(now: datetime, limit: int = 500) -> int:
+    """Re-enqueue rows left queued (Redis was down, a process died). Returns how many."""
+    ids = db.session.scalars(
+        sa.select(Message.id)
+        .where(
+            Message.status == MessageStatus.QUEUED,
+            Message.created_at < now - SWEEP_GRACE,
+            sa.or_(Message.not_before.is_(None), Message.not_before <= now, Message.emergency.is_(True)),
+            sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    ).all()
+    return sum(enqueue_send(ident) for ident in ids)
+
+
+def update_delivery_status(provider_sid: str, status: str) -> Message | None:
+    """Twilio's status callback: sent/delivered/failed/undelivered for a message we sent."""
+    message = db.session.scalar(sa.select(Message).filter_by(provider_sid=provider_sid))
+    if message is None:
+        return None
+    mapping = {"delivered": MessageStatus.DELIVERED, "failed": MessageStatus.FAILED, "undelivered": MessageStatus.FAILED,
+               "sent": MessageStatus.SENT}
+    new = mapping.get(status)
+    # Never move backwards (a late "sent" after "delivered").
+    if new and not (message.status == MessageStatus.DELIVERED and new == MessageStatus.SENT):
+        message.status = new
+        if new == MessageStatus.FAILED:
+            message.last_error = f"twilio status {status}"
+        db.session.commit()
+    return message
+
+
+def queue_test_message(to: str) -> Message:
+    message = add_message(to, templates.render("test"), MessageKind.NOTICE)
+    db.session.commit()
+    return message

@@ -1,0 +1,1 @@
+"""RQ job functions and the cron schedule. Workers import hotline services, never the reverse."""

@@ -1,0 +1,35 @@
+"""RQ jobs. Each takes ids (never objects), calls one service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from workers.app import with_app
+
+
+@with_app
+def send_message(message_id: int) -> str:
+    from hotline.notify.services import send_message as send
+
+    return send(message_id, datetime.now(UTC))
+
+
+@with_app
+def sweep_outbox() -> int:
+    from hotline.notify.services import sweep_outbox as sweep
+
+    return sweep(datetime.now(UTC))
+
+
+@with_app
+def chase_overdue() -> str:
+    from hotline.tracking.chaser import chase_overdue as chase
+
+    return chase(datetime.now(UTC)).summary()
+
+
+@with_app
+def send_daily_digest() -> int:
+    from hotline.tracking.chaser import send_daily_digest as digest
+
+    return digest(datetime.now(UTC))

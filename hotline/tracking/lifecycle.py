@@ -1,0 +1,128 @@
+"""The work-order lifecycle as data: one transition table per kind of record.
+
+Pure: the standard library only. Services never assign a ``status`` themselves; they ask
+``step()`` for the next state, which refuses (``TransitionError``) any step the table does
+not allow from the current state. The workflow is the government hotline's
+受理 → 派单 → 签收 → 办理 → 反馈 → 审核 → 办结 → 回访, with 退单 (return) and 延期 (extension).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TransitionError(Exception):
+    def __init__(self, kind: str, current: str, action: str):
+        self.kind, self.current, self.action = kind, current, action
+        allowed = sorted(a for (s, a) in TABLES[kind] if s == current)
+        self.allowed = allowed
+        super().__init__(
+            f"{kind} is '{current}': '{action}' is not allowed now"
+            + (f" (allowed: {', '.join(allowed)})" if allowed else " (no step is allowed)")
+        )
+
+
+class TicketAction(StrEnum):
+    DISPATCH = "dispatch"  # 派单 / re-dispatch
+    START = "start"  # the first department signed for it
+    SUBMIT = "submit"  # every live assignment gave final feedback: 待审核
+    CLOSE = "close"  # 办结 after review
+    REOPEN = "reopen"  # back to work with new deadlines (supervisor, or an unsatisfied revisit)
+    REVISIT = "revisit"  # 回访 recorded on a closed ticket
+    UNROUTE = "unroute"  # every lead returned its order: back to the triage queue
+    CANCEL = "cancel"  # duplicate or invalid
+
+
+class AssignmentAction(StrEnum):
+    ACCEPT = "accept"  # 签收
+    REQUEST_RETURN = "request_return"  # 退单申请
+    APPROVE_RETURN = "approve_return"
+    REJECT_RETURN = "reject_return"  # back to the state before the request (the dispatch is binding)
+    FEEDBACK = "feedback"  # interim 反馈
+    FINAL_FEEDBACK = "final_feedback"
+    EXTEND = "extend"  # an approved 延期 moves the feedback deadline
+    REOPEN = "reopen"  # the ticket was reopened: work again with new deadlines
+    WITHDRAW = "withdraw"  # the ticket was cancelled or re-dispatched away from this department
+
+
+class ExtensionAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+# The state before a return request is remembered on the row; REJECT_RETURN restores it.
+PREVIOUS = "<previous>"
+
+TICKET: dict[tuple[str, str], str] = {
+    ("new", "dispatch"): "dispatched",
+    ("dispatched", "dispatch"): "dispatched",
+    ("in_progress", "dispatch"): "in_progress",
+    ("awaiting_verification", "dispatch"): "in_progress",
+    ("dispatched", "start"): "in_progress",
+    ("in_progress", "submit"): "awaiting_verification",
+    ("awaiting_verification", "close"): "closed",
+    ("awaiting_verification", "reopen"): "in_progress",
+    ("closed", "reopen"): "in_progress",
+    ("closed", "revisit"): "closed",
+    ("dispatched", "unroute"): "new",
+    ("in_progress", "unroute"): "new",
+    ("new", "cancel"): "cancelled",
+    ("dispatched", "cancel"): "cancelled",
+    ("in_progress", "cancel"): "cancelled",
+    ("awaiting_verification", "cancel"): "cancelled",
+}
+
+ASSIGNMENT: dict[tuple[str, str], str] = {
+    ("pending", "accept"): "accepted",
+    ("pending", "request_return"): "return_requested",
+    ("accepted", "request_return"): "return_requested",
+    ("return_requested", "approve_return"): "returned",
+    ("return_requested", "reject_return"): PREVIOUS,
+    ("accepted", "feedback"): "accepted",
+    ("accepted", "final_feedback"): "completed",
+    ("accepted", "extend"): "accepted",
+    ("pending", "extend"): "pending",
+    ("completed", "reopen"): "accepted",
+    ("accepted", "reopen"): "accepted",
+    ("pending", "reopen"): "pending",
+    ("pending", "withdraw"): "returned",
+    ("accepted", "withdraw"): "returned",
+    ("return_requested", "withdraw"): "returned",
+}
+
+EXTENSION: dict[tuple[str, str], str] = {
+    ("pending", "approve"): "approved",
+    ("pending", "reject"): "rejected",
+}
+
+TABLES = {"ticket": TICKET, "assignment": ASSIGNMENT, "extension": EXTENSION}
+
+# Assignment states in which a department still owes work (and the chaser still watches).
+LIVE_ASSIGNMENT_STATES = frozenset({"pending", "accepted", "return_requested"})
+
+# What the reporter's look-up says when the ticket enters a state. Plain Chinese, no names.
+PUBLIC_NOTES: dict[str, str] = {
+    "new": "我们已收到您的报告，正在安排相关部门处理。",
+    "dispatched": "您的报告已转交相关部门办理。",
+    "in_progress": "相关部门已签收，正在办理。",
+    "awaiting_verification": "相关部门已反馈办理情况，热线中心正在审核。",
+    "closed": "您反映的问题已办结。感谢您对困境儿童的关心。",
+    "cancelled": "本报告已撤销（重复或无效报告）。如有疑问请致电热线。",
+}
+REOPENED_NOTE = "您反映的问题已重新交办，相关部门将继续办理。"
+
+
+def step(kind: str, current: str, action: str, previous: str | None = None) -> str:
+    """The state after ``action`` from ``current``, or TransitionError."""
+    target = TABLES[kind].get((current, action))
+    if target is None:
+        raise TransitionError(kind, current, action)
+    if target == PREVIOUS:
+        if previous is None:
+            raise TransitionError(kind, current, action)
+        return previous
+    return target
+
+
+def allowed_actions(kind: str, current: str) -> list[str]:
+    return sorted(a for (s, a) in TABLES[kind] if s == current)

@@ -408,6 +408,8 @@ class Call(db.Model):
     twilio_status: Mapped[str | None] = mapped_column(sa.String(32))
     menu_choice: Mapped[str | None] = mapped_column(sa.String(8))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When an on-duty operator picked up the dialled leg; NULL = no person answered (a missed call).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[int | None]
     recording_sid: Mapped[str | None] = mapped_column(sa.String(64))

@@ -23,10 +23,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    _load_calendar()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _load_calendar() -> None:
+    """Holiday data kept beside the reference data (see [calendar] in reference.toml)."""
+    from datetime import date
+
+    from hotline.dispatch.deadlines import set_calendar_overrides
+    from hotline.reference.services import load_file
+
+    calendar = load_file().get("calendar", {})
+    set_calendar_overrides(
+        [date.fromisoformat(str(d)) for d in calendar.get("holidays", [])],
+        [date.fromisoformat(str(d)) for d in calendar.get("workdays", [])],
+    )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -77,6 +77,7 @@ __all__ = [
     "in_quiet_hours",
     "is_working_day",
     "next_local_time",
+    "set_calendar_overrides",
     "working_days_between",
 ]
 
@@ -158,6 +159,21 @@ def _local_instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
 # --- the calendar ------------------------------------------------------------------------
 
 
+_overrides: dict[date, bool] = {}
+
+
+def set_calendar_overrides(holidays: list[date] | tuple = (), workdays: list[date] | tuple = ()) -> None:
+    """Holidays and make-up working days kept as data (``[calendar]`` in reference.toml).
+
+    They win over the library, so a year the library does not know yet (or a local
+    change) is entered as data by the district instead of waiting for a package release.
+    """
+    table = {day: False for day in holidays}
+    table.update({day: True for day in workdays})
+    _overrides.clear()
+    _overrides.update(table)
+
+
 def is_working_day(day: date) -> bool:
     """True when ``day`` is a PRC working day (make-up weekend days included).
 
@@ -168,6 +184,9 @@ def is_working_day(day: date) -> bool:
     global _fallback_warned
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"is_working_day takes a local date, got {type(day).__name__}")
+    override = _overrides.get(day)
+    if override is not None:
+        return override
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:

@@ -488,3 +488,19 @@ NAIVE_CALLS = [
 def test_naive_datetimes_raise(call):
     with pytest.raises(ValueError, match="timezone-aware"):
         call()
+
+
+def test_calendar_overrides_kept_as_data_win_over_the_library():
+    from datetime import date
+
+    from hotline.dispatch import deadlines
+
+    try:
+        deadlines.set_calendar_overrides(holidays=[date(2027, 1, 1)], workdays=[date(2026, 12, 26)])
+        assert deadlines.is_working_day(date(2027, 1, 1)) is False  # beyond the library: data decides
+        assert deadlines.is_working_day(date(2026, 12, 26)) is True  # a Saturday made a working day
+        # Thu 31 Dec 2026 10:00 local + 1 working day skips the 1 Jan holiday -> Mon 4 Jan 2027 10:00.
+        start = datetime(2026, 12, 31, 2, 0, tzinfo=UTC)
+        assert deadlines.add_working_days(start, 1) == datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
+    finally:
+        deadlines.set_calendar_overrides()

@@ -41,6 +41,12 @@ def from_environment(instance_path: Path) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        # Test seam: "module:Class" of a twilio.http.HttpClient to use instead of the network.
+        "TWILIO_HTTP_CLIENT": env.get("TWILIO_HTTP_CLIENT", ""),
+        # How long a sender's claim on an outbox row lasts before another worker may retry it.
+        "HOTLINE_SEND_LEASE_SECONDS": int(env.get("HOTLINE_SEND_LEASE_SECONDS") or 60),
+        # Seconds between the retries of a failed SMS send (RQ Retry); the row fails after the last.
+        "HOTLINE_SMS_RETRY_INTERVALS": [int(v) for v in _split(env.get("HOTLINE_SMS_RETRY_INTERVALS"))] or [10, 30, 120, 600],
         "HOTLINE_PUBLIC_URL": (env.get("HOTLINE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
         "HOTLINE_PUBLIC_RATE_LIMIT": env.get("HOTLINE_PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT,
@@ -65,4 +71,12 @@ def defaults() -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
         "JSON_AS_ASCII": False,
+        # Web pages (hotline/web): Chinese first, sessions, CSRF checked by path (see hotline/web).
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "hotline" / "web" / "translations"),
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     }

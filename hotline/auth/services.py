@@ -46,11 +46,17 @@ def _looks_e164(phone: str) -> bool:
     return phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16
 
 
-def issue_token(username: str, password: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+def authenticate(username: str, password: str) -> User:
+    """The active user with this name and password (API tokens and web sessions both use it)."""
     user = db.session.scalar(sa.select(User).filter_by(username=username))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         raise Unauthorized("用户名或密码错误 wrong username or password")
+    return user
+
+
+def issue_token(username: str, password: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    user = authenticate(username, password)
     token = new_token()
     expires_at = now + ttl
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires_at))

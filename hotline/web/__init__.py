@@ -1,13 +1,32 @@
-"""Server-rendered pages: sessions (Flask-Login), CSRF (Flask-WTF), Chinese first."""
+"""Server-rendered pages: sessions (Flask-Login), CSRF (Flask-WTF), Chinese first (Flask-Babel).
+
+The pages call the same service functions as the JSON API; nothing here decides anything a
+service decides. One blueprint per audience: ``web`` (public pages and sign-in),
+``operator``, ``liaison``, ``supervisor``, ``admin_pages``, ``tickets`` (the ticket page every
+staff role shares) and ``exports``.
+
+CSRF is checked by path, not per blueprint: every POST outside ``CSRF_EXEMPT_PREFIXES`` needs
+the token (a form field, or the ``X-CSRFToken`` header for the few fetch() calls). The API
+authenticates with bearer tokens and the Twilio webhooks with signatures, so neither carries
+a session a forged request could ride on.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import Babel
 from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 
 from hotline.extensions import db
 
 login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+# /admin/rq is rq-dashboard (admin-only, its own jQuery POSTs carry no token; the session
+# cookie is SameSite=Lax, so a cross-site form cannot post with it).
+CSRF_EXEMPT_PREFIXES = ("/api/", "/twilio/", "/admin/rq")
 
 
 @login_manager.user_loader
@@ -19,8 +38,26 @@ def _load_user(user_id: str):
 
 
 def init_app(app: Flask) -> None:
+    from hotline.web import admin, exports, i18n, liaison, operator, public, supervisor, tickets
+    from hotline.web.templating import init_templating
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
-    login_manager.login_view = "web.login" if "web.login" in app.view_functions else None
+    login_manager.login_view = "web.login"
+    login_manager.login_message = None  # the sign-in page says why on its own
+    login_manager.session_protection = "strong"
+
+    @app.before_request
+    def _check_csrf():
+        if not app.config.get("WTF_CSRF_ENABLED", True) or request.endpoint is None:
+            return
+        if not request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            csrf.protect()
+
+    for module in (public, operator, liaison, supervisor, admin, tickets, exports):
+        app.register_blueprint(module.bp)
+    init_templating(app)
     _register_swagger_assets(app)
 
 

@@ -1,0 +1,241 @@
+"""The pages' forms. WTForms renders them and checks the CSRF token; the services' schemas
+decide what is valid, so a rule lives in one place and the API and the pages agree.
+
+``payload()`` turns a form into the JSON body the API would receive; ``attach_errors()``
+puts a schema's (or a service's) named errors next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError as SchemaError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import InputRequired
+
+from hotline.errors import Conflict
+from hotline.errors import ValidationError as DomainValidationError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form) -> None:  # the schema checks the codes
+        pass
+
+
+class LooseSelectField(SelectField):
+    def pre_validate(self, form) -> None:  # the schema checks the codes
+        pass
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired()], render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[InputRequired()], render_kw={"autocomplete": "current-password"})
+
+
+class StatusForm(FlaskForm):
+    tracking_code = StringField(
+        _l("Tracking code (10 digits)"), validators=[InputRequired()],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10},
+    )
+    secret = PasswordField(
+        _l("Secret (6 digits)"), validators=[InputRequired()],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 6},
+    )
+
+
+class ReportForm(FlaskForm):
+    """The public report: what a member of the public can tell us (anonymous allowed)."""
+
+    description = TextAreaField(
+        _l("What is happening to the child?"), render_kw={"rows": 6, "maxlength": 5000, "minlength": 10}
+    )
+    street = LooseSelectField(_l("Street or town where the child is"), choices=[])
+    address = StringField(_l("Address or place (optional)"), render_kw={"maxlength": 500})
+    child_name = StringField(_l("Child's name (optional)"), render_kw={"maxlength": 100})
+    child_age = StringField(_l("Child's age (optional)"), render_kw={"inputmode": "numeric", "maxlength": 2})
+    child_gender = LooseSelectField(_l("Child's gender (optional)"), choices=[])
+    protection_types = MultiCheckboxField(_l("Kind of help needed (optional)"), choices=[])
+    reporter_name = StringField(_l("Your name (optional)"), render_kw={"maxlength": 100, "autocomplete": "name"})
+    reporter_phone = StringField(
+        _l("Your phone (optional, so we can call you back)"),
+        render_kw={"maxlength": 32, "inputmode": "tel", "autocomplete": "tel"},
+    )
+    anonymous = BooleanField(_l("Report anonymously (departments will not see your name or phone)"))
+
+
+class CallTicketForm(ReportForm):
+    """An operator registering a call (or a walk-in): the report plus what the center decides."""
+
+    description = TextAreaField(_l("Description"), render_kw={"rows": 5, "maxlength": 5000})
+    street = LooseSelectField(_l("Street or town"), choices=[])
+    address = StringField(_l("Address"), render_kw={"maxlength": 500})
+    child_name = StringField(_l("Child's name"), render_kw={"maxlength": 100})
+    child_age = StringField(_l("Child's age"), render_kw={"inputmode": "numeric", "maxlength": 2})
+    child_gender = LooseSelectField(_l("Child's gender"), choices=[])
+    protection_types = MultiCheckboxField(_l("Protection types (the first ticked is the primary one)"), choices=[])
+    subject_categories = MultiCheckboxField(_l("Child's situation"), choices=[])
+    urgency = LooseSelectField(_l("Urgency"), choices=[])
+    channel = LooseSelectField(_l("Channel"), choices=[])
+    call_sid = HiddenField()
+    reporter_name = StringField(_l("Caller's name"), render_kw={"maxlength": 100})
+    reporter_phone = StringField(_l("Caller's phone"), render_kw={"maxlength": 32, "inputmode": "tel"})
+    anonymous = BooleanField(_l("Caller wishes to stay anonymous"))
+
+
+# Form field -> where it goes in the API's JSON body.
+REPORT_PATHS: dict[str, tuple[str, ...]] = {
+    "description": ("description",),
+    "street": ("location", "street"),
+    "address": ("location", "address"),
+    "child_name": ("child", "name"),
+    "child_age": ("child", "age"),
+    "child_gender": ("child", "gender"),
+    "protection_types": ("protection_types",),
+    "subject_categories": ("subject_categories",),
+    "urgency": ("urgency",),
+    "channel": ("channel",),
+    "call_sid": ("call_sid",),
+    "reporter_name": ("reporter", "name"),
+    "reporter_phone": ("reporter", "phone"),
+    "anonymous": ("reporter", "anonymous"),
+}
+
+
+# Typed as numbers in the API body when they look like one (the schema checks the range).
+NUMBER_FIELDS = {"child_age", "days"}
+
+
+def _clean(value: Any, number: bool = False) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if number and value.isdigit() and len(value) <= 6:
+            return int(value)
+        return value or None
+    if isinstance(value, list):
+        return [v for v in value if v] or None
+    if value is False:
+        return None
+    return value
+
+
+def payload(form: FlaskForm, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> dict[str, Any]:
+    """The API body for this form: empty fields are left out, as a JSON client would."""
+    body: dict[str, Any] = {}
+    for name, path in paths.items():
+        field = getattr(form, name, None)
+        if field is None:
+            continue
+        value = _clean(field.data, number=name in NUMBER_FIELDS)
+        if value is None:
+            continue
+        target = body
+        for key in path[:-1]:
+            target = target.setdefault(key, {})
+        target[path[-1]] = value
+    return body
+
+
+def attach_errors(form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> list[str]:
+    """Show each named error beside its field; return those no field claims (shown on top)."""
+    by_path = {path: name for name, path in paths.items() if getattr(form, name, None) is not None}
+    unclaimed: list[str] = []
+
+    def walk(node: Any, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                walk(value, (*prefix, str(key)))
+            return
+        messages = [str(m) for m in node] if isinstance(node, list | tuple) else [str(node)]
+        # "protection_types.0" names an item of a list field: put it on the field.
+        for length in range(len(prefix), 0, -1):
+            name = by_path.get(prefix[:length])
+            if name is not None:
+                field = getattr(form, name)
+                field.errors = [*list(field.errors or []), *messages]
+                return
+        unclaimed.extend(f"{'.'.join(prefix)}: {m}" if prefix else m for m in messages)
+
+    walk(errors or {}, ())
+    return unclaimed
+
+
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token (sign for, approve, called back)."""
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 3, "maxlength": 2000})
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), render_kw={"rows": 3, "maxlength": 2000})
+
+
+class FeedbackForm(FlaskForm):
+    summary = TextAreaField(_l("What was done"), render_kw={"rows": 4, "maxlength": 5000})
+    final = BooleanField(_l("This is the final feedback (the work is finished)"))
+
+
+class ExtensionForm(FlaskForm):
+    days = StringField(_l("Extra working days (1-10)"), render_kw={"inputmode": "numeric", "maxlength": 2})
+    reason = TextAreaField(_l("Why more time is needed"), render_kw={"rows": 3, "maxlength": 2000})
+
+
+class RevisitForm(FlaskForm):
+    outcome = LooseSelectField(_l("Outcome of the revisit"), choices=[])
+    note = TextAreaField(_l("Note"), render_kw={"rows": 3, "maxlength": 2000})
+
+
+class DispatchForm(FlaskForm):
+    lead = LooseSelectField(_l("Lead department"), choices=[])
+    assists = MultiCheckboxField(_l("Assisting departments"), choices=[])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), render_kw={"maxlength": 80, "autocomplete": "off"})
+    role = LooseSelectField(_l("Role"), choices=[])
+    bureau = LooseSelectField(_l("Department (required for a liaison)"), choices=[])
+    phone = StringField(_l("Mobile phone (E.164, e.g. +8613800000000)"), render_kw={"maxlength": 32, "inputmode": "tel"})
+    password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
+
+
+class ContactsForm(FlaskForm):
+    liaison_phones = TextAreaField(_l("Liaison phones (one per line)"), render_kw={"rows": 3})
+    head_phones = TextAreaField(_l("Department head phones (one per line)"), render_kw={"rows": 3})
+
+
+def attempt(form: FlaskForm | None, action: Callable[[], Any], paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> tuple[bool, Any, list[str]]:
+    """Run ``action`` (a schema load and one service call); on a validation error or a step
+    the current state does not allow, return the problems instead, each beside its field
+    where one is named. Returns (ok, result, problems shown on top)."""
+    try:
+        return True, action(), []
+    except SchemaError as exc:
+        problems = attach_errors(form, exc.messages, paths) if form is not None else _flat(exc.messages)
+        return False, None, problems
+    except DomainValidationError as exc:
+        problems = attach_errors(form, exc.errors, paths) if form is not None and exc.errors else []
+        return False, None, problems or [exc.message]
+    except Conflict as exc:
+        return False, None, [exc.message]
+
+
+def _flat(errors: Any) -> list[str]:
+    if isinstance(errors, Mapping):
+        return [f"{key}: {m}" for key, value in errors.items() for m in _flat(value)]
+    return [str(m) for m in errors] if isinstance(errors, list | tuple) else [str(errors)]

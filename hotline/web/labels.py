@@ -1,0 +1,106 @@
+"""Words shown for the codes the services use (statuses, roles, channels, event actions).
+
+Reference codes (protection types, streets, departments...) carry their own Chinese and
+English names as data; these are the fixed vocabularies of the code itself.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+TICKET_STATUS = {
+    "new": _l("New (to dispatch)"),
+    "dispatched": _l("Dispatched"),
+    "in_progress": _l("In progress"),
+    "awaiting_verification": _l("Awaiting verification"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+
+ASSIGNMENT_STATUS = {
+    "pending": _l("To sign for"),
+    "accepted": _l("Signed for"),
+    "return_requested": _l("Return requested"),
+    "returned": _l("Returned"),
+    "completed": _l("Completed"),
+}
+
+ASSIGNMENT_ROLE = {"lead": _l("Lead"), "assist": _l("Assisting")}
+
+EXTENSION_STATUS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
+
+ROLE = {
+    "operator": _l("Operator"),
+    "liaison": _l("Liaison"),
+    "supervisor": _l("Supervisor"),
+    "admin": _l("Administrator"),
+}
+
+CHANNEL = {
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "voicemail": _l("Voicemail"),
+    "web": _l("Web"),
+    "walk_in": _l("Walk-in"),
+}
+
+CALL_STATUS = {
+    "ringing": _l("Ringing"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "missed": _l("Missed"),
+    "called_back": _l("Called back"),
+}
+
+GENDER = {"male": _l("Boy"), "female": _l("Girl"), "unknown": _l("Unknown")}
+
+REVISIT_OUTCOME = {
+    "satisfied": _l("Satisfied"),
+    "basically_satisfied": _l("Basically satisfied"),
+    "unsatisfied": _l("Unsatisfied"),
+    "unreachable": _l("Unreachable"),
+}
+
+DEADLINE_KIND = {"sign": _l("Sign-for"), "feedback": _l("Feedback")}
+
+ESCALATION_LEVEL = {
+    0: _l("Not escalated yet"),
+    1: _l("Level 1: department"),
+    2: _l("Level 2: protection center"),
+    3: _l("Level 3: leading group office"),
+}
+
+# Timeline entries: event actions as the services record them (unknown ones show raw).
+EVENT_ACTION = {
+    "create": _l("Registered"),
+    "created": _l("Registered"),
+    "dispatch": _l("Dispatched"),
+    "start": _l("Work started"),
+    "submit": _l("All feedback in, awaiting verification"),
+    "close": _l("Closed"),
+    "reopen": _l("Reopened"),
+    "revisit": _l("Revisit recorded"),
+    "unroute": _l("Back to the triage queue"),
+    "cancel": _l("Cancelled"),
+    "update": _l("Details completed"),
+    "access": _l("Full record viewed"),
+    "assignment.accept": _l("Signed for"),
+    "assignment.request_return": _l("Return requested"),
+    "assignment.approve_return": _l("Return approved"),
+    "assignment.reject_return": _l("Return rejected"),
+    "assignment.feedback": _l("Interim feedback"),
+    "assignment.final_feedback": _l("Final feedback"),
+    "assignment.extend": _l("Extension approved"),
+    "assignment.reopen": _l("Assignment reopened"),
+    "assignment.withdraw": _l("Assignment withdrawn"),
+    "extension.request": _l("Extension requested"),
+    "extension.approve": _l("Extension approved"),
+    "extension.reject": _l("Extension rejected"),
+    "escalation": _l("Escalation"),
+    "reminder": _l("Reminder sent"),
+}
+
+
+def label(table: dict, code) -> str:
+    value = table.get(code)
+    return str(value) if value is not None else ("" if code is None else str(code))

@@ -1,0 +1,124 @@
+"""Pages anyone reaches: the public report form, the status look-up, staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from hotline.errors import NotFound, Unauthorized
+from hotline.extensions import limiter
+from hotline.web import labels
+from hotline.web.forms import LoginForm, ReportForm, StatusForm, attempt, payload
+from hotline.web.templating import landing_url, ref_choices
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+
+
+def _public_limit() -> str:
+    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
+
+
+def _login_limit() -> str:
+    return current_app.config["HOTLINE_LOGIN_RATE_LIMIT"]
+
+
+def _no_store(response):
+    """Pages showing a secret must not be kept by the browser or a proxy."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _report_choices(form: ReportForm) -> None:
+    form.street.choices = ref_choices("streets", blank=_("Choose..."))
+    form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
+    form.protection_types.choices = ref_choices("protection_types")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+def report():
+    """The public report form: mobile first, anonymous allowed."""
+    from hotline.intake.reports import ReportCreateSchema, submit_report
+
+    form = ReportForm()
+    _report_choices(form)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        body = payload(form)
+        ok, result, problems = attempt(form, lambda: submit_report(ReportCreateSchema().load(body), now=datetime.now(UTC)))
+        if ok:
+            ticket, secret = result
+            return _no_store(render_template("public/report_done.html", ticket=ticket, secret=secret))
+    status = 422 if form.is_submitted() and (problems or form.errors) else 200
+    return render_template("public/report.html", form=form, problems=problems), status
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+def status():
+    """The reporter's look-up: tracking code and secret (posted, so neither lands in a URL or log)."""
+    from hotline.intake.reports import lookup_report
+
+    form = StatusForm()
+    result, not_found = None, False
+    if form.validate_on_submit():
+        try:
+            result = lookup_report(form.tracking_code.data.strip(), form.secret.data.strip(), now=datetime.now(UTC))
+        except NotFound:
+            not_found = True
+    code = 404 if not_found else 200
+    return _no_store(render_template("public/status.html", form=form, result=result, not_found=not_found)), code
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+def login():
+    from hotline.auth.services import authenticate
+
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(landing_url(current_user))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data.strip(), form.password.data)
+        except Unauthorized:
+            failed = True
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in: no fixation
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or landing_url(user))
+    return render_template("login.html", form=form, failed=failed), 401 if failed else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/home")
+def home():
+    if current_user.is_authenticated:
+        return redirect(landing_url(current_user))
+    return redirect(url_for("web.login"))

@@ -1,0 +1,113 @@
+"""Jinja filters and globals shared by every page: local times, time left, code names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import current_user
+
+from hotline.web import i18n, labels
+
+# Where each role lands after signing in.
+LANDING = {
+    "operator": "operator.console",
+    "liaison": "liaison.inbox",
+    "supervisor": "supervisor.board",
+    "admin": "admin_pages.index",
+}
+
+
+def landing_url(user) -> str:
+    return url_for(LANDING.get(user.role, "web.report"))
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return to_user_timezone(value).strftime(fmt)
+
+
+def duration_text(seconds: float) -> str:
+    """3 d 4 h, 2 h 15 min, 12 min: the two largest units are enough to act on."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=minutes)
+    return _("%(m)s min", m=max(minutes, 1) if seconds else 0)
+
+
+def time_left(due: datetime | None, now: datetime | None = None) -> dict[str, Any]:
+    """{'text', 'overdue', 'seconds'} for a deadline, seen from now."""
+    if due is None:
+        return {"text": "", "overdue": False, "seconds": 0}
+    now = now or datetime.now(UTC)
+    seconds = (due - now).total_seconds()
+    if seconds < 0:
+        return {"text": _("%(t)s overdue", t=duration_text(seconds)), "overdue": True, "seconds": seconds}
+    return {"text": _("%(t)s left", t=duration_text(seconds)), "overdue": False, "seconds": seconds}
+
+
+def reference() -> dict[str, dict[str, dict[str, str]]]:
+    """The code lists, by kind and code, read once per request."""
+    if "hotline_reference" not in g:
+        from hotline.reference.services import reference_lists
+
+        g.hotline_reference = {kind: {item["code"]: item for item in items} for kind, items in reference_lists().items()}
+    return g.hotline_reference
+
+
+def ref_name(code: str | None, kind: str) -> str:
+    """A code's name in the page's language (kind: protection_types, streets, bureaus, ...)."""
+    if not code:
+        return ""
+    item = reference().get(kind, {}).get(code)
+    if item is None:
+        return code
+    return (item.get("name_en") or item["name"]) if i18n.is_english() else item["name"]
+
+
+def ref_choices(kind: str, blank: str | None = None) -> list[tuple[str, str]]:
+    items = [(code, ref_name(code, kind)) for code in reference().get(kind, {})]
+    return ([("", blank)] if blank is not None else []) + items
+
+
+def lang_url(lang: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return url_for(request.endpoint or "web.report", **(request.view_args or {}), **args)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        localtime=localtime,
+        ref=ref_name,
+        ticket_status=lambda code: labels.label(labels.TICKET_STATUS, code),
+        assignment_status=lambda code: labels.label(labels.ASSIGNMENT_STATUS, code),
+        assignment_role=lambda code: labels.label(labels.ASSIGNMENT_ROLE, code),
+        extension_status=lambda code: labels.label(labels.EXTENSION_STATUS, code),
+        role_name=lambda code: labels.label(labels.ROLE, code),
+        channel=lambda code: labels.label(labels.CHANNEL, code),
+        call_status=lambda code: labels.label(labels.CALL_STATUS, code),
+        gender=lambda code: labels.label(labels.GENDER, code),
+        outcome=lambda code: labels.label(labels.REVISIT_OUTCOME, code),
+        deadline_kind=lambda code: labels.label(labels.DEADLINE_KIND, code),
+        event_action=lambda code: labels.label(labels.EVENT_ACTION, code),
+        escalation_level=lambda code: labels.label(labels.ESCALATION_LEVEL, code),
+        duration=duration_text,
+    )
+    app.jinja_env.globals.update(time_left=time_left, lang_url=lang_url, html_lang=i18n.html_lang, is_english=i18n.is_english)
+
+    @app.context_processor
+    def _nav() -> dict[str, Any]:
+        user = current_user if current_user and current_user.is_authenticated else None
+        return {"signed_in": user, "home_url": landing_url(user) if user else url_for("web.report")}

@@ -8,7 +8,7 @@ tracking codes are unique, which is what makes webhook retries idempotent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -284,7 +284,12 @@ class TicketLink(db.Model):
 
 class Assignment(db.Model):
     __tablename__ = "assignments"
-    __table_args__ = (sa.Index("ix_assignments_department_status", "department_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_assignments_department_status", "department_id", "status"),
+        # The overdue queue: one index range per watched status and deadline.
+        sa.Index("ix_assignments_status_sign_due_at", "status", "sign_due_at"),
+        sa.Index("ix_assignments_status_feedback_due_at", "status", "feedback_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
@@ -459,3 +464,16 @@ class EscalationStep(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     level: Mapped[int]  # 0 = reminder before due, 1..3 = escalation levels
     fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestRun(db.Model):
+    """One row per local date: the supervisors' daily digest goes out once a day, however
+    many schedulers or workers ask for it."""
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    overdue: Mapped[int] = mapped_column(default=0)
+    messages: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

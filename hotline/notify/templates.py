@@ -12,11 +12,18 @@ SIGNATURE = "【未成年人保护热线】"
 
 TEMPLATES: dict[str, str] = {
     "test": SIGNATURE + "测试短信，无需回复。",
+    # Overdue chasing (hotline/tracking/chaser.py): the ladder's rungs and the daily digest.
+    "chase_reminder": SIGNATURE + "催办提醒：工单{number}（{urgency}）请于{due}前完成{kind}，请及时办理。",
+    "chase_level1": SIGNATURE + "【蓝色督办】{bureau}：工单{number}（{urgency}）{kind}已逾期（期限{due}），请立即办理并反馈。",
+    "chase_level2": SIGNATURE + "【橙色督办】{bureau}工单{number}（{urgency}）{kind}逾期未办（期限{due}），请中心督办。",
+    "chase_level3": SIGNATURE + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
+    "chase_escalation": SIGNATURE + "【{level}级督办】{bureau}工单{number}（{urgency}）{kind}已逾期（期限{due}）。",
+    "overdue_digest": SIGNATURE + "{date}逾期日报：共{count}件逾期未办。{summary}",
 }
 
 ALLOWED_FIELDS = {
     "number", "urgency", "due", "link", "bureau", "level", "kind", "days", "tracking_code", "secret",
-    "count", "summary", "reason_short", "status",
+    "count", "summary", "reason_short", "status", "date",
 }
 
 

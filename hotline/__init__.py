@@ -88,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth_routes, reference_routes, *_area_route_modules()):
         api.register_blueprint(module.blp)
     init_web(app)
+    from hotline.operations import init_app as init_operations
+
+    init_operations(app)
 
 
 def _area_route_modules() -> list:
@@ -105,6 +108,8 @@ API_MODULES: tuple[str, ...] = (
 
 def _register_cli(app: Flask) -> None:
     from hotline.cli import hotline_cli, users_cli
+    from hotline.operations_cli import register as register_operations
 
+    register_operations(hotline_cli)
     app.cli.add_command(hotline_cli)
     app.cli.add_command(users_cli)

@@ -1,12 +1,20 @@
-"""The Flask app a job runs in: created once per worker process, pushed per job."""
+"""The Flask app a job runs in: created once per worker process, pushed per job.
+
+Job logs: every line logged while a job runs carries ``[job <id>]`` (see ``install_job_logging``),
+and each job logs its start and end with its function name and result. Jobs take ids and
+return counts or short status words, so no personal data reaches a log line.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable
 
 from flask import Flask
 
+log = logging.getLogger("workers.jobs")
 _app: Flask | None = None
 
 
@@ -19,6 +27,31 @@ def get_app() -> Flask:
     return _app
 
 
+def current_job_id() -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else "-"
+
+
+def install_job_logging() -> None:
+    """Give every log record a ``job_id`` and show it on the root handlers."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "hotline_job_ids", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        record.job_id = current_job_id()
+        return record
+
+    factory.hotline_job_ids = True
+    logging.setLogRecordFactory(factory)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+
+
 def with_app(job: Callable) -> Callable:
     """Run a job function inside an application context (and clean the session after)."""
 
@@ -27,8 +60,20 @@ def with_app(job: Callable) -> Callable:
         from flask import has_app_context
 
         if has_app_context():
-            return job(*args, **kwargs)
+            return _logged(job, args, kwargs)
         with get_app().app_context():
-            return job(*args, **kwargs)
+            return _logged(job, args, kwargs)
 
     return wrapper
+
+
+def _logged(job: Callable, args: tuple, kwargs: dict):
+    job_id, started = current_job_id(), time.monotonic()
+    log.info("job %s %s started", job_id, job.__name__)
+    try:
+        result = job(*args, **kwargs)
+    except Exception as exc:
+        log.warning("job %s %s failed after %.2fs: %s", job_id, job.__name__, time.monotonic() - started, type(exc).__name__)
+        raise
+    log.info("job %s %s finished in %.2fs: %s", job_id, job.__name__, time.monotonic() - started, result)
+    return result

@@ -15,6 +15,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     from workers import app as worker_app
 
     worker_app._app = app  # jobs run in this process's app, configured like the web app
+    worker_app.install_job_logging()
     worker = Worker(list(QUEUE_NAMES), connection=get_redis(app))
     worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
 

@@ -1,4 +1,11 @@
-"""Periodic jobs, declared as data and loaded by ``rq cron`` (run exactly one scheduler)."""
+"""Periodic jobs, declared as data and loaded by ``rq cron`` (run exactly one scheduler).
+
+rq cron reads cron strings in UTC, while the digest is due at 07:30 *local* time
+(HOTLINE_TIMEZONE, configurable as ``digest_at``): so it is asked every minute, and the
+service decides. It does nothing before 07:30 local, and the first call after writes the
+``digest_runs`` row for that local date (unique) with its messages, so it goes out once a
+day even with several schedulers, a restart or a slow queue.
+"""
 
 from rq import cron
 
@@ -9,7 +16,7 @@ from workers import jobs
 SCHEDULE = [
     (jobs.sweep_outbox, NOTIFICATIONS, {"interval": 60}),
     (jobs.chase_overdue, CHASER, {"interval": 60}),
-    (jobs.send_daily_digest, NOTIFICATIONS, {"cron": "30 23 * * *"}),  # 07:30 Asia/Shanghai
+    (jobs.send_daily_digest, CHASER, {"interval": 60}),
 ]
 
 for func, queue_name, options in SCHEDULE:

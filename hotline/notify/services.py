@@ -24,6 +24,11 @@ class SendLater(Exception):
     """The provider failed; the job raises this so RQ retries it with backoff."""
 
 
+def _lease() -> timedelta:
+    seconds = current_app.config.get("HOTLINE_SEND_LEASE_SECONDS")
+    return timedelta(seconds=seconds) if seconds else LEASE
+
+
 def _claim(message_id: int, now: datetime) -> bool:
     """Take a short lease on a queued row; False if it is sent, failed, or someone holds it."""
     result = db.session.execute(
@@ -33,7 +38,7 @@ def _claim(message_id: int, now: datetime) -> bool:
             Message.status == MessageStatus.QUEUED,
             sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now),
         )
-        .values(claimed_until=now + LEASE, attempts=Message.attempts + 1)
+        .values(claimed_until=now + _lease(), attempts=Message.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

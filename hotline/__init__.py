@@ -102,6 +102,7 @@ def _area_route_modules() -> list:
 # Each area's API blueprint, registered in this order (the OpenAPI document follows it).
 API_MODULES: tuple[str, ...] = (
     "hotline.notify.routes",
+    "hotline.dispatch.routes",
     "hotline.tracking.supervision_routes",
 )
 

@@ -44,7 +44,54 @@ def seed_all() -> dict[str, int]:
     from hotline.reference.services import seed_reference
 
     created = seed_reference()
+    from hotline.dispatch.services import ensure_default_rules
+
+    created["rules"] = 1 if ensure_default_rules() else 0
     return created
+
+
+rules_cli = AppGroup("rules", help="Dispatch rules 派单规则 (JSON, for keeping them in version control)")
+hotline_cli.add_command(rules_cli)
+
+
+@rules_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+def export_rules_command(file: str) -> None:
+    """Write the rules in force to FILE as JSON ("-" for standard output)."""
+    import json
+
+    from hotline.dispatch.services import export_rules
+
+    payload = export_rules()
+    text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    with click.open_file(file, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    if file != "-":
+        click.echo(f"exported rules version {payload['version']} ({len(payload['rules'])} rules) to {file}")
+
+
+@rules_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, allow_dash=True))
+def import_rules_command(file: str) -> None:
+    """Validate the rules in FILE (JSON) and store them as the next version."""
+    import json
+    from datetime import UTC, datetime
+
+    from hotline.dispatch.services import import_rules
+
+    try:
+        with click.open_file(file, "r", encoding="utf-8") as fh:
+            payload = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read rules from {file}: {exc}") from exc
+    try:
+        version, changed = import_rules(payload, now=datetime.now(UTC))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    if changed:
+        click.echo(f"imported rules as version {version}")
+    else:
+        click.echo(f"rules unchanged; version {version} stays in force")
 
 
 @hotline_cli.command("worker")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from flask import current_app
 from redis.exceptions import RedisError
+from rq import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
-from hotline.queues import NOTIFICATIONS, SEND_RETRY, enqueue
+from hotline.queues import NOTIFICATIONS, enqueue
 
 log = logging.getLogger(__name__)
 SEND_JOB = "workers.jobs.send_message"
@@ -48,15 +50,28 @@ def add_message(
     return message
 
 
+DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600)
+
+
+def retry_intervals() -> list[int]:
+    """Seconds before each retry of a failed send (``HOTLINE_SMS_RETRY_INTERVALS``)."""
+    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_RETRY_INTERVALS)
+
+
+def _retry() -> Retry:
+    intervals = retry_intervals()
+    return Retry(max=len(intervals), interval=intervals)
+
+
 def enqueue_send(message_id: int, at: datetime | None = None) -> bool:
     """Hand a message to the workers. False (and logged) when Redis cannot be reached."""
     try:
         if at is not None:
             from hotline.queues import get_queue
 
-            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=SEND_RETRY)
+            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=_retry())
         else:
-            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=SEND_RETRY)
+            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=_retry())
         return True
     except (RedisError, OSError, RuntimeError) as exc:
         log.warning("message %s stays queued; Redis unavailable (%s); the sweep will send it", message_id, type(exc).__name__)
@@ -81,11 +96,17 @@ def _note_flushed(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
-    for ident, not_before in session.info.pop(_FLUSHED, []):
-        enqueue_send(ident, at=not_before)
+    committed = session.info.pop(_FLUSHED, [])
+    for position, (ident, not_before) in enumerate(committed):
+        if not enqueue_send(ident, at=not_before):
+            # Redis is down: do not wait on it once per message; the sweep sends them all.
+            log.warning("%s more message(s) of this transaction stay queued for the sweep", len(committed) - position - 1)
+            break
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return  # a savepoint: ids noted inside it are simply "missing" to the send job
     session.info.pop(_PENDING, None)
     session.info.pop(_FLUSHED, None)

@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 from hotline.auth.access import roles_required
 from hotline.extensions import db
 from hotline.models import Message, Role
-from hotline.notify.services import queue_test_message
 from hotline.notify.schemas import MessageListSchema, MessageQuerySchema, MessageSchema, TestMessageSchema
+from hotline.notify.services import queue_test_message
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Notifications 通知短信")
 

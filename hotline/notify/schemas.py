@@ -31,6 +31,13 @@ class MessageQuerySchema(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
     per_page = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
 
+    @ma.post_load
+    def _plus(self, data: dict, **kwargs) -> dict:
+        # "?to=+86..." unencoded arrives as " 86...": a query string's "+" means a space.
+        if data.get("to", "").startswith(" "):
+            data["to"] = "+" + data["to"].strip()
+        return data
+
 
 class TestMessageSchema(ma.Schema):
     to = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number"))

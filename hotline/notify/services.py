@@ -11,17 +11,30 @@ from flask import current_app
 from hotline.extensions import db
 from hotline.models import Message, MessageKind, MessageStatus
 from hotline.notify import templates
-from hotline.notify.outbox import add_message, enqueue_send
+from hotline.notify.outbox import add_message, enqueue_send, retry_intervals
 from hotline.notify.senders import PermanentSendError, TransientSendError, get_sender
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 LEASE = timedelta(seconds=60)
 SWEEP_GRACE = timedelta(seconds=30)
 
 
 class SendLater(Exception):
     """The provider failed; the job raises this so RQ retries it with backoff."""
+
+
+def max_attempts() -> int:
+    """The first try plus one per retry interval; after that a row is marked failed."""
+    return len(retry_intervals()) + 1
+
+
+def _hold_for_retry(message: Message, now: datetime, error: str) -> None:
+    """Keep the row claimed until its RQ retry is due, so the sweep does not send it meanwhile."""
+    intervals = retry_intervals()
+    wait = intervals[min(max(message.attempts, 1), len(intervals)) - 1]
+    message.last_error = error
+    message.claimed_until = now + timedelta(seconds=wait)
+    db.session.commit()
 
 
 def _lease() -> timedelta:
@@ -55,6 +68,11 @@ def send_message(message_id: int, now: datetime) -> str:
     if message.not_before and message.not_before > now and not message.emergency:
         enqueue_send(message_id, at=message.not_before)
         return "deferred"
+    if message.attempts >= max_attempts():
+        # Every attempt is spent (say the jobs kept dying on an unexpected error): stop here.
+        _finish(message, MessageStatus.FAILED, error=message.last_error or "no attempts left")
+        log.warning("message %s failed: no attempts left after %s", message_id, message.attempts)
+        return "failed"
     if not _claim(message_id, now):
         return "claimed elsewhere"
     message = db.session.get(Message, message_id)
@@ -67,14 +85,21 @@ def send_message(message_id: int, now: datetime) -> str:
         log.warning("message %s failed permanently: %s", message_id, exc)
         return "failed"
     except TransientSendError as exc:
-        if message.attempts >= MAX_ATTEMPTS:
+        if message.attempts >= max_attempts():
             _finish(message, MessageStatus.FAILED, error=str(exc))
             log.warning("message %s failed after %s attempts: %s", message_id, message.attempts, exc)
             return "failed"
-        message.last_error = str(exc)
-        message.claimed_until = None
-        db.session.commit()
+        _hold_for_retry(message, now, str(exc))
+        log.info("message %s: attempt %s failed (%s); retrying", message_id, message.attempts, exc)
         raise SendLater(f"message {message_id}: {exc}") from exc
+    except Exception as exc:
+        # Not a provider answer (a bug, a lost database connection): keep the row for the
+        # job's retry or the sweep, and let the job fail visibly with its traceback.
+        db.session.rollback()
+        message = db.session.get(Message, message_id)
+        if message is not None and message.status == MessageStatus.QUEUED:
+            _hold_for_retry(message, now, f"unexpected {type(exc).__name__}")
+        raise
     message.provider = result.provider
     message.provider_sid = result.provider_sid
     message.sent_at = now
@@ -103,7 +128,24 @@ def sweep_outbox(now: datetime, limit: int = 500) -> int:
         .order_by(Message.id)
         .limit(limit)
     ).all()
-    return sum(enqueue_send(ident) for ident in ids)
+    enqueued = 0
+    for ident in ids:
+        if not enqueue_send(ident):
+            break  # Redis is still down: the next sweep tries again
+        enqueued += 1
+    return enqueued
+
+
+# Twilio's message statuses, and how far along each puts a row (a row never moves back).
+_DELIVERY = {
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "failed": MessageStatus.FAILED,
+    "undelivered": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
+}
+_PROGRESS = {MessageStatus.QUEUED: 0, MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2, MessageStatus.FAILED: 2}
 
 
 def update_delivery_status(provider_sid: str, status: str) -> Message | None:
@@ -111,11 +153,9 @@ def update_delivery_status(provider_sid: str, status: str) -> Message | None:
     message = db.session.scalar(sa.select(Message).filter_by(provider_sid=provider_sid))
     if message is None:
         return None
-    mapping = {"delivered": MessageStatus.DELIVERED, "failed": MessageStatus.FAILED, "undelivered": MessageStatus.FAILED,
-               "sent": MessageStatus.SENT}
-    new = mapping.get(status)
-    # Never move backwards (a late "sent" after "delivered").
-    if new and not (message.status == MessageStatus.DELIVERED and new == MessageStatus.SENT):
+    new = _DELIVERY.get((status or "").lower())
+    # Callbacks may arrive out of order: a late "sent" never undoes "delivered" or "undelivered".
+    if new is not None and _PROGRESS[new] > _PROGRESS.get(MessageStatus(message.status), 0):
         message.status = new
         if new == MessageStatus.FAILED:
             message.last_error = f"twilio status {status}"

@@ -12,6 +12,9 @@ SIGNATURE = "【未成年人保护热线】"
 
 TEMPLATES: dict[str, str] = {
     "test": SIGNATURE + "测试短信，无需回复。",
+    # Dispatch (hotline/dispatch/services.py): a new assignment, and the duty alert for emergencies.
+    "dispatch": SIGNATURE + "派单通知：工单{number}（{urgency}，{kind}）已派至贵单位，请于{due}前签收，{feedback_due}前反馈。{link}",
+    "alert": SIGNATURE + "紧急警报：紧急工单{number}（{urgency}）{status}，请值班人员立即处理。{link}",
     # Overdue chasing (hotline/tracking/chaser.py): the ladder's rungs and the daily digest.
     "chase_reminder": SIGNATURE + "催办提醒：工单{number}（{urgency}）请于{due}前完成{kind}，请及时办理。",
     "chase_level1": SIGNATURE + "【蓝色督办】{bureau}：工单{number}（{urgency}）{kind}已逾期（期限{due}），请立即办理并反馈。",
@@ -24,11 +27,15 @@ TEMPLATES: dict[str, str] = {
 ALLOWED_FIELDS = {
     "number", "urgency", "due", "link", "bureau", "level", "kind", "days", "tracking_code", "secret",
     "count", "summary", "reason_short", "status", "date",
+    "feedback_due",
 }
 
 
 def render(name: str, **fields: str) -> str:
     template = TEMPLATES[name]
+    refused = set(fields) - ALLOWED_FIELDS
+    if refused:
+        raise ValueError(f"fields not allowed in SMS: {sorted(refused)}")
     used = {field for _, field, _, _ in Formatter().parse(template) if field}
     unknown = used - ALLOWED_FIELDS
     if unknown:

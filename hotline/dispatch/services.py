@@ -1,0 +1,629 @@
+"""Creating and dispatching tickets, previews, and the dispatch rules in force.
+
+Each public function owns one transaction: it loads what it needs, asks the pure rules
+(``hotline.dispatch.rules``) and deadline (``hotline.dispatch.deadlines``) modules, changes
+state only through ``hotline.tracking.transitions``, writes outbox rows, and commits once.
+
+Rules versions: every process reads the newest ``RuleSet`` version on each evaluation (one
+indexed query) and keeps the parsed, compiled rules per version, so a ``PUT /api/v1/rules``
+or ``hotline rules import`` takes effect in every web and worker process without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+from sqlalchemy.exc import IntegrityError
+
+from hotline.dispatch import rules as rules_module
+from hotline.dispatch.deadlines import due_at
+from hotline.errors import Conflict, NotFound, ValidationError
+from hotline.extensions import db
+from hotline.intake.repeats import link_repeats
+from hotline.models import (
+    Assignment,
+    Channel,
+    Department,
+    MessageKind,
+    ReferenceCode,
+    RuleSet,
+    Street,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from hotline.notify import templates
+from hotline.notify.outbox import add_message
+from hotline.tracking import lifecycle, transitions
+from hotline.tracking.lifecycle import LIVE_ASSIGNMENT_STATES, PUBLIC_NOTES
+
+log = logging.getLogger(__name__)
+
+CHANNELS = tuple(c.value for c in Channel)
+DEFAULT_URGENCY = "normal"  # the deadlines of a ticket dispatched without an urgency
+TRACKING_DIGITS = 10
+SECRET_DIGITS = 6
+INVALID = "输入有误 Validation failed"
+
+
+# --- reference data ----------------------------------------------------------------------
+
+
+@dataclass
+class Reference:
+    """The code lists a ticket is checked against, loaded in three queries."""
+
+    protection_types: dict[str, ReferenceCode]
+    subject_categories: dict[str, ReferenceCode]
+    urgencies: dict[str, ReferenceCode]
+    streets: dict[str, str]
+    departments: dict[str, Department]
+
+    def known(self) -> dict[str, set[str]]:
+        return {
+            "departments": set(self.departments),
+            "protection_types": set(self.protection_types),
+            "subject_categories": set(self.subject_categories),
+            "streets": set(self.streets),
+            "urgencies": set(self.urgencies),
+            "channels": set(CHANNELS),
+        }
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        return {
+            "departments": {code: d.name for code, d in self.departments.items()},
+            "protection_types": {code: r.name for code, r in self.protection_types.items()},
+            "subject_categories": {code: r.name for code, r in self.subject_categories.items()},
+            "streets": dict(self.streets),
+            "urgencies": {code: r.name for code, r in self.urgencies.items()},
+        }
+
+    def policy(self, urgency: str | None) -> dict[str, Any]:
+        row = self.urgencies.get(urgency or DEFAULT_URGENCY) or self.urgencies[DEFAULT_URGENCY]
+        return {"sign": row.data["sign"], "feedback": row.data["feedback"]}
+
+
+def reference() -> Reference:
+    """The active reference data; cached for the length of one HTTP request only."""
+    if has_request_context() and "hotline_dispatch_reference" in g:
+        return g.hotline_dispatch_reference
+    codes: dict[str, dict[str, ReferenceCode]] = {"protection_type": {}, "subject_category": {}, "urgency": {}}
+    for row in db.session.scalars(sa.select(ReferenceCode).order_by(ReferenceCode.kind, ReferenceCode.position)):
+        codes.setdefault(row.kind, {})[row.code] = row
+    streets = {code: name for code, name in db.session.execute(sa.select(Street.code, Street.name).filter_by(active=True))}
+    departments = {d.code: d for d in db.session.scalars(sa.select(Department).filter_by(active=True))}
+    ref = Reference(codes["protection_type"], codes["subject_category"], codes["urgency"], streets, departments)
+    if has_request_context():
+        g.hotline_dispatch_reference = ref
+    return ref
+
+
+def _unknown(values: Sequence[str] | None, known: Mapping[str, Any]) -> list[str]:
+    return [v for v in values or () if v not in known]
+
+
+def reference_errors(data: Mapping[str, Any], ref: Reference | None = None) -> dict[str, Any]:
+    """Field errors for codes the reference data does not know (``{}`` when all are known).
+
+    Shared by the schemas (so one 422 names every bad field) and the services (so webhook
+    and CLI callers are checked too).
+    """
+    ref = ref or reference()
+    errors: dict[str, Any] = {}
+    if bad := _unknown(data.get("protection_types"), ref.protection_types):
+        errors["protection_types"] = [f"未知保护类型 unknown protection type(s): {', '.join(map(str, bad))}"]
+    if bad := _unknown(data.get("subject_categories"), ref.subject_categories):
+        errors["subject_categories"] = [f"未知保护对象类别 unknown subject categor(y/ies): {', '.join(map(str, bad))}"]
+    urgency = data.get("urgency")
+    if urgency is not None and urgency not in ref.urgencies:
+        errors["urgency"] = [f"未知紧急程度 unknown urgency '{urgency}' (one of {', '.join(ref.urgencies)})"]
+    street = (data.get("location") or {}).get("street")
+    if street is not None and street not in ref.streets:
+        errors["location"] = {"street": [f"未知街道 unknown street '{street}' (one of {', '.join(sorted(ref.streets))})"]}
+    channel = data.get("channel")
+    if channel is not None and channel not in CHANNELS:
+        errors["channel"] = [f"未知渠道 unknown channel '{channel}' (one of {', '.join(CHANNELS)})"]
+    return errors
+
+
+# --- the rules in force ------------------------------------------------------------------
+
+_compiled: dict[tuple[int, datetime], rules_module.CompiledRules] = {}
+_EMPTY = rules_module.CompiledRules([])
+
+
+def current_rules() -> tuple[int | None, rules_module.CompiledRules]:
+    """The newest rules version and its compiled rules (compiled once per process and version)."""
+    head = db.session.execute(
+        sa.select(RuleSet.version, RuleSet.created_at).order_by(RuleSet.version.desc()).limit(1)
+    ).first()
+    if head is None:
+        return None, _EMPTY
+    key = (head.version, head.created_at)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        rows = db.session.scalar(sa.select(RuleSet.rules).filter_by(version=head.version))
+        compiled = rules_module.CompiledRules(rows)
+        if len(_compiled) > 16:
+            _compiled.clear()
+        _compiled[key] = compiled
+    return head.version, compiled
+
+
+def _facts(ticket: Ticket) -> rules_module.TicketFacts:
+    return rules_module.TicketFacts(
+        protection_types=tuple(ticket.protection_types or ()),
+        subject_categories=tuple(ticket.subject_categories or ()),
+        street=ticket.street_code,
+        urgency=ticket.urgency,
+        channel=ticket.channel,
+    )
+
+
+def _evaluate(facts: rules_module.TicketFacts, ref: Reference) -> tuple[int | None, rules_module.Decision]:
+    version, compiled = current_rules()
+    return version, rules_module.evaluate(compiled, facts, labels=ref.labels())
+
+
+def preview_dispatch(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the rules in force would do with this ticket body. Stores nothing."""
+    ref = reference()
+    errors = reference_errors(data, ref)
+    if errors:
+        raise ValidationError(INVALID, errors)
+    version, decision = _evaluate(rules_module.TicketFacts.of(data), ref)
+    return decision.as_dict() | {"rules_version": version}
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+def hash_secret(tracking_code: str, secret: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY: a stolen database alone cannot test 6-digit guesses."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{tracking_code}:{secret}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify_secret(ticket: Ticket, secret: str | None) -> bool:
+    """True when ``secret`` is the ticket's secret (constant-time comparison)."""
+    if not isinstance(secret, str) or not secret or not ticket.secret_hash:
+        return False
+    return hmac.compare_digest(hash_secret(ticket.tracking_code, secret.strip()), ticket.secret_hash)
+
+
+def _random_digits(count: int) -> str:
+    # No leading zero: keyed on a phone pad or pasted into a spreadsheet, the code stays intact.
+    return str(secrets.randbelow(9 * 10 ** (count - 1)) + 10 ** (count - 1))
+
+
+def _new_tracking_code() -> str:
+    for _ in range(20):
+        code = _random_digits(TRACKING_DIGITS)
+        if db.session.scalar(sa.select(Ticket.id).filter_by(tracking_code=code)) is None:
+            return code
+    raise RuntimeError("could not find a free tracking code")  # 20 collisions in 9e9: never
+
+
+def _ticket_number(ticket: Ticket, now: datetime) -> str:
+    local = now.astimezone(ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]))
+    return f"{local:%Y%m%d}-{ticket.id:06d}"
+
+
+# --- creating tickets ------------------------------------------------------------------------
+
+
+def create_ticket(
+    data: Mapping[str, Any],
+    *,
+    channel: str,
+    actor: User | None,
+    now: datetime,
+    auto_dispatch: bool = True,
+    external: Mapping[str, Any] | None = None,
+    on_created: Callable[[Ticket, str], None] | None = None,
+) -> tuple[Ticket, str]:
+    """Register a report as a ticket; dispatch it by the rules unless ``auto_dispatch`` is off.
+
+    Returns the ticket and its plain 6-digit secret (only its HMAC is stored). An unknown
+    code raises ValidationError before anything is stored. A duplicate Twilio SID raises
+    IntegrityError after a rollback, so the webhook can answer with the existing ticket.
+    Without ``auto_dispatch`` (public web reports, SMS, voicemail) the ticket stays ``new``
+    and ``dispatch_suggestion`` holds what the rules would do (None when they route nothing).
+    Repeat reports are linked (``hotline.intake.repeats``) and ``on_created(ticket, secret)``
+    runs just before the one commit, so what it adds lands with the ticket or not at all.
+    """
+    ref = reference()
+    errors = reference_errors(dict(data, channel=channel), ref)
+    if errors:
+        raise ValidationError(INVALID, errors)
+    external = dict(external or {})
+    location, child, reporter = data.get("location") or {}, data.get("child") or {}, data.get("reporter") or {}
+    types = list(dict.fromkeys(data.get("protection_types") or ()))
+    secret = _random_digits(SECRET_DIGITS)
+    try:
+        tracking_code = _new_tracking_code()
+        ticket = Ticket(
+            tracking_code=tracking_code,
+            secret_hash=hash_secret(tracking_code, secret),
+            channel=channel,
+            call_sid=external.get("call_sid") or data.get("call_sid"),
+            recording_sid=external.get("recording_sid"),
+            recording_url=external.get("recording_url"),
+            message_sid=external.get("message_sid"),
+            status=TicketStatus.NEW.value,
+            urgency=data.get("urgency"),
+            primary_protection_type=types[0] if types else None,
+            protection_types=types,
+            subject_categories=list(dict.fromkeys(data.get("subject_categories") or ())),
+            description=data.get("description") or "",
+            street_code=location.get("street"),
+            address=location.get("address"),
+            child_name=child.get("name"),
+            child_age=child.get("age"),
+            child_gender=child.get("gender"),
+            reporter_name=reporter.get("name"),
+            reporter_phone=reporter.get("phone"),
+            reporter_anonymous=bool(reporter.get("anonymous", False)),
+            created_by_id=actor.id if actor is not None else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(ticket)
+        db.session.flush()
+        ticket.number = _ticket_number(ticket, now)
+        transitions.record_event(
+            ticket, "created", actor=actor, now=now, to_status=ticket.status,
+            data={"channel": channel, "urgency": ticket.urgency}, public_note=PUBLIC_NOTES["new"],
+        )
+        version, decision = _evaluate(_facts(ticket), ref)
+        if auto_dispatch:
+            _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+        else:
+            ticket.dispatch_suggestion = _suggestion(decision, version)
+        if ticket.urgency == "emergency":
+            _alert_duty_phones(ticket, ref)
+        link_repeats(ticket, now)
+        if on_created is not None:  # rows that must commit with the ticket (the SMS reply)
+            on_created(ticket, secret)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    log.info("ticket %s created via %s, status %s", ticket.id, channel, ticket.status)
+    return ticket, secret
+
+
+def refresh_suggestion(ticket: Ticket) -> dict[str, Any] | None:
+    """Recompute a `new` ticket's suggestion after its facts changed (in the caller's transaction)."""
+    version, decision = _evaluate(_facts(ticket), reference())
+    ticket.dispatch_suggestion = _suggestion(decision, version)
+    return ticket.dispatch_suggestion
+
+
+def _suggestion(decision: rules_module.Decision, version: int | None) -> dict[str, Any] | None:
+    return decision.as_dict() | {"rules_version": version} if decision.routed else None
+
+
+def _alert_duty_phones(ticket: Ticket, ref: Reference) -> None:
+    body = templates.render(
+        "alert", number=ticket.number, urgency=_urgency_name(ref, ticket.urgency),
+        status="已派单" if ticket.status != "new" else "待派单", link=_ticket_link(ticket),
+    )
+    for phone in dict.fromkeys(current_app.config.get("HOTLINE_DUTY_PHONES") or ()):
+        add_message(phone, body, MessageKind.ALERT, ticket_id=ticket.id, emergency=True)
+
+
+def _ticket_link(ticket: Ticket) -> str:
+    return f"{current_app.config['HOTLINE_PUBLIC_URL']}/tickets/{ticket.id}"
+
+
+def _urgency_name(ref: Reference, code: str | None) -> str:
+    row = ref.urgencies.get(code or "")
+    return row.name if row is not None else "未定"
+
+
+# --- dispatching -----------------------------------------------------------------------------
+
+
+def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: User | None, now: datetime) -> Ticket:
+    """Manual dispatch or re-dispatch.
+
+    With ``assignments`` (``[{"bureau", "role"}]``, exactly one lead): exactly those
+    departments. Without: the rules in force. Live assignments of departments no longer in
+    the set are withdrawn; those that remain are kept (their clocks keep running, a changed
+    role is recorded); new departments get new assignments and SMS.
+
+    When the rules route nothing, nothing is dispatched: a ``new`` ticket stays ``new`` (200,
+    with the explanation stored in ``dispatch``); a ticket already with departments keeps
+    them and the call answers 409, since replacing them by nothing is not a dispatch.
+    """
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("工单不存在 ticket not found")
+    if "dispatch" not in lifecycle.allowed_actions("ticket", ticket.status):
+        raise Conflict(f"工单当前状态为 {ticket.status}，不能派单 a {ticket.status} ticket cannot be dispatched",
+                       {"status": [ticket.status]})
+    ref = reference()
+    if assignments:
+        version, decision = None, _manual_decision(ticket, assignments, actor, ref)
+    else:
+        version, decision = _evaluate(_facts(ticket), ref)
+        if not decision.routed:
+            if any(a.status in LIVE_ASSIGNMENT_STATES for a in ticket.assignments):
+                raise Conflict(
+                    "没有规则可以派单，原派单保持不变；请指定承办部门 no rule routes this ticket; "
+                    "its current departments stay; dispatch it with explicit assignments",
+                    {"assignments": [decision.explanation]},
+                )
+    _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+    db.session.commit()
+    return ticket
+
+
+def _manual_decision(ticket: Ticket, wanted: list[dict], actor: User | None, ref: Reference) -> rules_module.Decision:
+    errors: dict[str, Any] = {}
+    chosen: list[rules_module.Assignment] = []
+    seen: set[str] = set()
+    for index, item in enumerate(wanted):
+        bureau, role = item.get("bureau"), item.get("role")
+        if bureau == rules_module.STREET:
+            if not ticket.street_code:
+                errors.setdefault(str(index), {})["bureau"] = ["工单没有街道，无法派给街道办 the ticket has no street"]
+                continue
+            bureau = rules_module.STREET_PREFIX + ticket.street_code
+        if bureau not in ref.departments:
+            errors.setdefault(str(index), {})["bureau"] = [f"未知部门 unknown department '{bureau}'"]
+        elif bureau in seen:
+            errors.setdefault(str(index), {})["bureau"] = [f"部门重复 department '{bureau}' listed twice"]
+        if role not in rules_module.ROLES:
+            errors.setdefault(str(index), {})["role"] = [f"角色须为 lead 或 assist, got '{role}'"]
+        seen.add(bureau)
+        chosen.append(rules_module.Assignment(bureau, role))
+    leads = [a for a in chosen if a.role == "lead"]
+    if not errors and len(leads) != 1:
+        errors["_schema"] = [f"必须且只能有一个主办部门 exactly one lead is required (got {len(leads)})"]
+    if errors:
+        raise ValidationError(INVALID, {"assignments": errors})
+    ordered = tuple(leads + [a for a in chosen if a.role == "assist"])
+    who = f"{actor.username}（{actor.role}）" if actor is not None else "system"
+    names = ref.labels()["departments"]
+    assists_zh = "、".join(names.get(a.bureau, a.bureau) for a in ordered[1:]) or "无"
+    assists_en = ", ".join(a.bureau for a in ordered[1:]) or "none"
+    explanation = (
+        f"人工派单：{who} 指定主办 {names.get(ordered[0].bureau, ordered[0].bureau)}；协办 {assists_zh}。\n"
+        f"Manual dispatch by {actor.username if actor else 'system'}: lead {ordered[0].bureau}; assisting {assists_en}."
+    )
+    return rules_module.Decision(assignments=ordered, rule=None, explanation=explanation)
+
+
+def _apply_decision(
+    ticket: Ticket, decision: rules_module.Decision, version: int | None, *, actor: User | None, now: datetime, ref: Reference
+) -> None:
+    """Record the decision on the ticket and, when it routes, dispatch (in the caller's transaction)."""
+    wanted = {a.bureau: a.role for a in decision.assignments if a.bureau in ref.departments}
+    explanation = decision.explanation
+    missing = [a.bureau for a in decision.assignments if a.bureau not in ref.departments]
+    if missing:  # a rule names a department since deactivated
+        explanation += f"\n（部门已停用，未派 inactive department(s) skipped: {', '.join(missing)}）"
+    ticket.rules_version, ticket.dispatch_rule, ticket.dispatch_explanation = version, decision.rule, explanation
+    if "lead" not in wanted.values():
+        ticket.dispatch_suggestion = None
+        transitions.record_event(
+            ticket, "dispatch.unrouted", actor=actor, now=now, reason=explanation,
+            data={"rule": decision.rule, "rules_version": version},
+        )
+        return
+    ticket.dispatch_suggestion = None
+    live = [a for a in ticket.assignments if a.status in LIVE_ASSIGNMENT_STATES]
+    kept = {a.department.code: a for a in live if a.department.code in wanted}
+    withdrawn = [a for a in live if a.department.code not in wanted]
+    added = [code for code in wanted if code not in kept]
+    transitions.change_ticket(
+        ticket, "dispatch", actor=actor, now=now, reason=explanation,
+        data={
+            "rule": decision.rule, "rules_version": version,
+            "assignments": [{"bureau": code, "role": role} for code, role in wanted.items()],
+            "added": added, "kept": sorted(kept), "withdrawn": [a.department.code for a in withdrawn],
+        },
+    )
+    for assignment in withdrawn:
+        transitions.change_assignment(assignment, "withdraw", actor=actor, now=now, reason="改派 re-dispatched")
+    for code, assignment in kept.items():
+        if assignment.role != wanted[code]:
+            before, assignment.role = assignment.role, wanted[code]
+            transitions.record_event(
+                ticket, "assignment.role_changed", actor=actor, now=now, assignment=assignment,
+                data={"bureau": code, "from": before, "to": assignment.role},
+            )
+    _create_assignments(ticket, [(code, wanted[code]) for code in added], decision, actor=actor, now=now, ref=ref)
+
+
+def _create_assignments(
+    ticket: Ticket,
+    wanted: list[tuple[str, str]],
+    decision: rules_module.Decision,
+    *,
+    actor: User | None,
+    now: datetime,
+    ref: Reference,
+) -> list[Assignment]:
+    tz = current_app.config["HOTLINE_TIMEZONE"]
+    policy = ref.policy(ticket.urgency) | dict(decision.deadlines or {})
+    sign_due, feedback_due = due_at(now, policy["sign"], tz), due_at(now, policy["feedback"], tz)
+    created = []
+    for code, role in wanted:
+        assignment = Assignment(
+            ticket=ticket, department=ref.departments[code], role=role, status="pending", dispatched_at=now,
+            sign_due_at=sign_due, feedback_due_at=feedback_due, created_at=now,
+        )
+        db.session.add(assignment)
+        created.append(assignment)
+    db.session.flush()
+    phones = _liaison_phones([a.department for a in created])
+    local = ZoneInfo(tz)
+    for assignment in created:
+        transitions.schedule_chase(assignment, now)
+        transitions.record_event(
+            ticket, "assignment.created", actor=actor, now=now, assignment=assignment, to_status=assignment.status,
+            data={
+                "bureau": assignment.department.code, "role": assignment.role, "rule": decision.rule,
+                "sign_due_at": sign_due.isoformat(), "feedback_due_at": feedback_due.isoformat(),
+            },
+        )
+        body = templates.render(
+            "dispatch",
+            number=ticket.number,
+            urgency=_urgency_name(ref, ticket.urgency),
+            kind="主办" if assignment.role == "lead" else "协办",
+            due=f"{sign_due.astimezone(local):%Y-%m-%d %H:%M}",
+            feedback_due=f"{feedback_due.astimezone(local):%Y-%m-%d %H:%M}",
+            link=_ticket_link(ticket),
+        )
+        for phone in phones.get(assignment.department_id, ()):
+            add_message(
+                phone, body, MessageKind.DISPATCH, ticket_id=ticket.id, assignment_id=assignment.id,
+                emergency=ticket.urgency == "emergency",
+            )
+    return created
+
+
+def _liaison_phones(departments: list[Department]) -> dict[int, list[str]]:
+    """Each department's liaison phones: its listed numbers plus its active liaisons' phones."""
+    phones = {d.id: list(dict.fromkeys(d.liaison_phones or ())) for d in departments}
+    if not phones:
+        return phones
+    rows = db.session.execute(
+        sa.select(User.department_id, User.phone)
+        .where(User.department_id.in_(phones), User.role == "liaison", User.active.is_(True), User.phone.is_not(None))
+        .order_by(User.id)
+    )
+    for department_id, phone in rows:
+        if phone and phone not in phones[department_id]:
+            phones[department_id].append(phone)
+    return phones
+
+
+# --- rules administration --------------------------------------------------------------------
+
+
+def _rules_payload(row: RuleSet | None) -> dict[str, Any]:
+    if row is None:
+        return {"version": 0, "rules": [], "created_at": None, "created_by": None}
+    creator = db.session.get(User, row.created_by_id) if row.created_by_id else None
+    return {"version": row.version, "rules": row.rules, "created_at": row.created_at,
+            "created_by": creator.username if creator else None}
+
+
+def get_rules(version: int | None = None) -> dict[str, Any]:
+    """The rules in force (or one earlier version): ``{"version", "rules", ...}``."""
+    query = sa.select(RuleSet)
+    query = query.filter_by(version=version) if version is not None else query.order_by(RuleSet.version.desc())
+    row = db.session.scalars(query.limit(1)).first()
+    if row is None and version is not None:
+        raise NotFound(f"规则版本不存在 rules version {version} not found")
+    return _rules_payload(row)
+
+
+def list_rule_versions() -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(RuleSet.version, RuleSet.created_at, User.username, RuleSet.rules)
+        .outerjoin(User, User.id == RuleSet.created_by_id)
+        .order_by(RuleSet.version.desc())
+    )
+    return [{"version": v, "created_at": at, "created_by": who, "count": len(rules or ())} for v, at, who, rules in rows]
+
+
+def _summarise(errors: Mapping[str, Any]) -> str:
+    """The first few messages of a nested error dict, for the 422 message line."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            found.extend(str(m) for m in node)
+
+    walk(errors)
+    more = f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+    return "; ".join(found[:3]) + more
+
+
+def replace_rules(
+    rules: list[dict[str, Any]], *, actor: User | None, now: datetime, base_version: int | None = None
+) -> dict[str, Any]:
+    """Validate and store a new rules version (the previous versions are kept).
+
+    ``base_version``, when given, must be the version in force (optimistic locking: 409 if
+    someone else changed the rules meanwhile).
+    """
+    errors = rules_module.validate_rules(rules, reference().known())
+    if errors:
+        raise ValidationError("规则有误 Invalid rules: " + _summarise(errors), {"rules": errors})
+    latest = db.session.scalar(sa.select(sa.func.max(RuleSet.version))) or 0
+    if base_version is not None and base_version != latest:
+        raise Conflict(
+            f"规则已被修改（当前版本 {latest}）the rules changed meanwhile (now version {latest}); reload and retry",
+            {"base_version": [f"current version is {latest}"]},
+        )
+    row = RuleSet(version=latest + 1, rules=rules, created_by_id=actor.id if actor else None, created_at=now)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("规则被同时修改，请重试 the rules were changed concurrently; retry") from exc
+    log.info("dispatch rules version %s stored (%s rules)", row.version, len(rules))
+    return _rules_payload(row)
+
+
+def default_rule_set() -> list[dict[str, Any]]:
+    """The contract's default rules, derived from the protection types' department lists."""
+    types = [
+        {"code": r.code, "name": r.name, "departments": list(r.data.get("departments") or ())}
+        for r in db.session.scalars(
+            sa.select(ReferenceCode).filter_by(kind="protection_type").order_by(ReferenceCode.position)
+        )
+    ]
+    return rules_module.default_rules(types)
+
+
+def ensure_default_rules(now: datetime | None = None) -> int | None:
+    """Store the default rules as version 1 when no rules exist; the new version or None."""
+    if db.session.scalar(sa.select(RuleSet.id).limit(1)) is not None:
+        return None
+    rules = default_rule_set()
+    errors = rules_module.validate_rules(rules, reference().known())
+    if errors:
+        raise ValueError(f"the default rules derived from the reference data are invalid: {errors}")
+    db.session.add(RuleSet(version=1, rules=rules, created_at=now or datetime.now(UTC)))
+    db.session.commit()
+    return 1
+
+
+def import_rules(payload: Any, *, now: datetime, actor: User | None = None) -> tuple[int, bool]:
+    """Load rules exported by ``export_rules`` (or a bare list). Returns (version, changed).
+
+    An import identical to the rules in force stores nothing, so importing the file kept in
+    version control on every deployment does not pile up versions.
+    """
+    rules = payload.get("rules") if isinstance(payload, Mapping) else payload
+    current = get_rules()
+    if current["version"] and current["rules"] == rules:
+        return current["version"], False
+    return replace_rules(rules, actor=actor, now=now)["version"], True
+
+
+def export_rules() -> dict[str, Any]:
+    current = get_rules()
+    return {"version": current["version"], "rules": current["rules"]}

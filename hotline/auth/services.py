@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from hotline.auth.passwords import hash_password, hash_token, new_token, verify_password
-from hotline.errors import Unauthorized, ValidationError
+from hotline.errors import Conflict, NotFound, Unauthorized, ValidationError
 from hotline.extensions import db
 from hotline.models import ApiToken, Department, Role, User
 
@@ -73,3 +73,20 @@ def user_for_token(token: str, now: datetime) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def list_users() -> list[User]:
+    """Every account, by role then name (the admin's list)."""
+    return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+
+
+def set_user_active(user_id: int, active: bool, *, actor: User) -> User:
+    """Switch an account on or off; a switched-off user can neither sign in nor use a token."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 user not found")
+    if user.id == actor.id and not active:
+        raise Conflict("不能停用自己的账号 you cannot switch off your own account")
+    user.active = active
+    db.session.commit()
+    return user

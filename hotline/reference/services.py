@@ -104,3 +104,8 @@ def reference_lists() -> dict[str, list[dict[str, str]]]:
             for r in db.session.scalars(sa.select(Department).filter_by(active=True).order_by(Department.id))
         ],
     }
+
+
+def departments() -> list[Department]:
+    """Every department, active first, in reference order (the admin's list, with contacts)."""
+    return list(db.session.scalars(sa.select(Department).order_by(Department.active.desc(), Department.id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,3 +36,11 @@ def page_roles(*roles: str) -> Callable:
 def actor() -> User:
     """The signed-in user as the model object the services take."""
     return current_user._get_current_object()
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after a form, or None (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None

@@ -1,22 +1,237 @@
-"""Administration: departments and contacts, users, dispatch rules."""
+"""Administration: departments and their contacts, users, and the dispatch rules editor."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+from datetime import UTC, datetime
+from typing import Any
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from hotline.errors import Conflict, ValidationError
 from hotline.models import Role
-from hotline.web.access import page_roles
+from hotline.web import labels
+from hotline.web.access import actor, page_roles
+from hotline.web.forms import ActionForm, ContactsForm, RuleSampleForm, UserForm, attempt, own_paths, payload
+from hotline.web.templating import ref_choices
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @bp.route("/")
 @page_roles(Role.ADMIN)
 def index():
-    return render_template("admin/index.html")
+    from hotline.auth.services import list_users
+    from hotline.dispatch.services import get_rules
+    from hotline.reference.services import departments
+
+    return render_template("admin/index.html", departments=departments(), users=list_users(), rules=get_rules())
+
+
+# --- departments ---------------------------------------------------------------------------
+
+
+def _phones(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+@bp.route("/departments/")
+@page_roles(Role.ADMIN)
+def departments():
+    from hotline.reference.services import departments as all_departments
+
+    return render_template("admin/departments.html", departments=all_departments())
+
+
+@bp.route("/departments/<code>", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def department(code: str):
+    from hotline.tracking.contacts import department_contacts, set_department_contacts
+
+    row = department_contacts(code)
+    form = ContactsForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        ok, _result, problems = attempt(
+            form,
+            lambda: set_department_contacts(code, _phones(form.head_phones.data), _phones(form.liaison_phones.data)),
+            own_paths(form),
+        )
+        if ok:
+            flash(_("Contacts saved."), "success")
+            return redirect(url_for("admin_pages.departments"))
+    elif not form.is_submitted():
+        form.liaison_phones.data = "\n".join(row.liaison_phones or [])
+        form.head_phones.data = "\n".join(row.head_phones or [])
+    return render_template("admin/department.html", department=row, form=form, problems=problems), (
+        422 if problems or form.errors else 200
+    )
+
+
+# --- users ---------------------------------------------------------------------------------
+
+USER_PATHS = {"username": ("username",), "role": ("role",), "bureau": ("bureau",), "phone": ("phone",), "password": ("password",)}
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    form.role.choices = [("", _("Choose..."))] + [(code, str(name)) for code, name in labels.ROLE.items()]
+    form.bureau.choices = ref_choices("bureaus", blank=_("None"))
+    return form
+
+
+@bp.route("/users/", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def users():
+    from hotline.auth.services import create_user, list_users
+
+    form = _user_form()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        body = payload(form, USER_PATHS)
+        ok, user, problems = attempt(
+            form,
+            lambda: create_user(
+                body.get("username", ""), body.get("role", ""), form.password.data or "",
+                bureau=body.get("bureau"), phone=body.get("phone"),
+            ),
+            USER_PATHS,
+        )
+        if ok:
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin_pages.users"))
+    return render_template(
+        "admin/users.html", users=list_users(), form=form, problems=problems, action=ActionForm(formdata=None)
+    ), (422 if problems or form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@page_roles(Role.ADMIN)
+def user_active(user_id: int):
+    from hotline.auth.services import set_user_active
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("active") == "1"
+    ok, _user, problems = attempt(None, lambda: set_user_active(user_id, wanted, actor=actor()))
+    flash((_("Account switched on.") if wanted else _("Account switched off.")) if ok else "; ".join(problems),
+          "success" if ok else "error")
+    return redirect(url_for("admin_pages.users"))
+
+
+# --- dispatch rules ------------------------------------------------------------------------
+
+
+def _draft_rules() -> tuple[list[Any], dict[int, list[str]], list[str]]:
+    """The rules as edited: one JSON text per rule, in page order; an empty box deletes its rule.
+    Returns (rules, JSON errors by page position, the texts as typed)."""
+    texts = request.form.getlist("rule")
+    rules: list[Any] = []
+    bad: dict[int, list[str]] = {}
+    kept: list[str] = []
+    for text in texts:
+        if not text.strip():
+            continue
+        position = len(kept)
+        kept.append(text)
+        try:
+            rules.append(json.loads(text))
+        except ValueError as exc:
+            bad[position] = [_("Not valid JSON: %(error)s", error=str(exc))]
+            rules.append(None)
+    return rules, bad, kept
+
+
+def _rule_errors(errors: dict[str, Any]) -> dict[int, list[str]]:
+    """The service's errors (keyed by rule position, then field) as one list per rule."""
+    found: dict[int, list[str]] = {}
+
+    def walk(node: Any, into: list[str], path: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, into, (*path, key) if key != "_schema" else path)
+        else:
+            for message in node if isinstance(node, list) else [node]:
+                into.append(f"{'.'.join(path)}: {message}" if path else str(message))
+
+    for key, value in (errors or {}).items():
+        if str(key).isdigit():
+            walk(value, found.setdefault(int(key), []), ())
+        else:
+            walk(value, found.setdefault(-1, []), ())
+    return found
+
+
+def _sample_form() -> RuleSampleForm:
+    form = RuleSampleForm(prefix="sample")
+    form.primary.choices = ref_choices("protection_types", blank=_("Choose..."))
+    form.others.choices = ref_choices("protection_types")
+    form.categories.choices = ref_choices("subject_categories")
+    form.street.choices = ref_choices("streets", blank=_("None"))
+    form.urgency.choices = ref_choices("urgencies", blank=_("None"))
+    form.channel.choices = [("", _("None"))] + [(code, str(name)) for code, name in labels.CHANNEL.items()]
+    return form
+
+
+def preview_draft(rules: list[Any], sample: dict[str, Any]) -> dict[str, Any]:
+    """What a draft rule set (not saved) would do with a sample ticket: the pure rules module with
+    the reference data's codes and names, as ``preview_dispatch`` does for the rules in force."""
+    from hotline.dispatch import rules as rules_module
+    from hotline.dispatch.services import reference
+
+    ref = reference()
+    errors = rules_module.validate_rules(rules, ref.known())
+    if errors:
+        return {"errors": errors}
+    return rules_module.evaluate(rules, sample, labels=ref.labels()).as_dict()
 
 
 @bp.route("/rules", methods=["GET", "POST"])
 @page_roles(Role.ADMIN)
 def rules():
-    return render_template("admin/index.html")
+    from hotline.dispatch.services import get_rules, list_rule_versions, replace_rules
+
+    current = get_rules()
+    sample = _sample_form()
+    texts = [json.dumps(rule, ensure_ascii=False, indent=2) for rule in current["rules"]]
+    per_rule: dict[int, list[str]] = {}
+    problems: list[str] = []
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        draft, per_rule, texts = _draft_rules()
+        if request.form.get("action") == "save" and not per_rule:
+            try:
+                saved = replace_rules(draft, actor=actor(), now=_now(), base_version=request.form.get("base_version", type=int))
+            except ValidationError as exc:  # each rule's named errors go beside it
+                per_rule = _rule_errors((exc.errors or {}).get("rules", {}))
+                problems = per_rule.pop(-1, []) or [_("Some rules are not valid: see the messages beside them.")]
+            except Conflict as exc:
+                problems = [exc.message]
+            else:
+                flash(_("Rules saved as version %(v)s.", v=saved["version"]), "success")
+                return redirect(url_for("admin_pages.rules"))
+        elif request.form.get("action") == "preview" and not per_rule:
+            facts = payload(sample, own_paths(sample))
+            result = preview_draft(draft, {
+                "protection_types": [facts.get("primary"), *(facts.get("others") or [])] if facts.get("primary") else [],
+                "subject_categories": facts.get("categories") or [], "street": facts.get("street"),
+                "urgency": facts.get("urgency"), "channel": facts.get("channel"),
+            })
+            if "errors" in result:
+                per_rule = _rule_errors(result["errors"])
+                problems = per_rule.pop(-1, [])
+            else:
+                preview = result
+        status = 422 if per_rule or problems else 200
+    return render_template(
+        "admin/rules.html", current=current, texts=texts, per_rule=per_rule, problems=problems, preview=preview,
+        sample=sample, versions=list_rule_versions()[:10], action=ActionForm(formdata=None),
+    ), status

@@ -97,6 +97,21 @@ class CallTicketForm(ReportForm):
     anonymous = BooleanField(_l("Caller wishes to stay anonymous"))
 
 
+class CompleteForm(FlaskForm):
+    """An operator completing a ``new`` ticket (web, SMS, voicemail) before dispatching it."""
+
+    protection_types = MultiCheckboxField(_l("Protection types (the first ticked is the primary one)"), choices=[])
+    urgency = LooseSelectField(_l("Urgency"), choices=[])
+    street = LooseSelectField(_l("Street or town"), choices=[])
+    address = StringField(_l("Address"), render_kw={"maxlength": 500})
+    child_name = StringField(_l("Child's name"), render_kw={"maxlength": 100})
+    child_age = StringField(_l("Child's age"), render_kw={"inputmode": "numeric", "maxlength": 2})
+    child_gender = LooseSelectField(_l("Child's gender"), choices=[])
+    subject_categories = MultiCheckboxField(_l("Child's situation"), choices=[])
+    description = TextAreaField(_l("Description"), render_kw={"rows": 5, "maxlength": 5000})
+    version = HiddenField()
+
+
 # Form field -> where it goes in the API's JSON body.
 REPORT_PATHS: dict[str, tuple[str, ...]] = {
     "description": ("description",),
@@ -110,6 +125,7 @@ REPORT_PATHS: dict[str, tuple[str, ...]] = {
     "urgency": ("urgency",),
     "channel": ("channel",),
     "call_sid": ("call_sid",),
+    "version": ("version",),
     "reporter_name": ("reporter", "name"),
     "reporter_phone": ("reporter", "phone"),
     "anonymous": ("reporter", "anonymous"),
@@ -117,7 +133,7 @@ REPORT_PATHS: dict[str, tuple[str, ...]] = {
 
 
 # Typed as numbers in the API body when they look like one (the schema checks the range).
-NUMBER_FIELDS = {"child_age", "days"}
+NUMBER_FIELDS = {"child_age", "days", "version"}
 
 
 def _clean(value: Any, number: bool = False) -> Any:
@@ -128,9 +144,12 @@ def _clean(value: Any, number: bool = False) -> Any:
         return value or None
     if isinstance(value, list):
         return [v for v in value if v] or None
-    if value is False:
-        return None
     return value
+
+
+def own_paths(form: FlaskForm) -> dict[str, tuple[str, ...]]:
+    """For a small form whose field names are the API body's keys."""
+    return {name: (name,) for name in form._fields if name != "csrf_token"}
 
 
 def payload(form: FlaskForm, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> dict[str, Any]:
@@ -150,6 +169,26 @@ def payload(form: FlaskForm, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS
     return body
 
 
+# marshmallow's own messages are English only; the services' messages are already bilingual.
+_SCHEMA_MESSAGES = {
+    "Missing data for required field.": _l("This field is required."),
+    "Field may not be null.": _l("This field is required."),
+    "Not a valid integer.": _l("Enter a whole number."),
+    "Not a valid string.": _l("Enter text."),
+    "Not a valid boolean.": _l("Tick the box or leave it empty."),
+    "Not a valid list.": _l("Choose from the list."),
+    "Not a valid date.": _l("Enter a date (YYYY-MM-DD)."),
+    "Unknown field.": _l("This field is not expected here."),
+}
+
+
+def readable(message: Any) -> str:
+    text = str(message)
+    if text.startswith("Must be one of"):
+        return str(_l("Choose one of the options."))
+    return str(_SCHEMA_MESSAGES.get(text, text))
+
+
 def attach_errors(form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> list[str]:
     """Show each named error beside its field; return those no field claims (shown on top)."""
     by_path = {path: name for name, path in paths.items() if getattr(form, name, None) is not None}
@@ -160,7 +199,7 @@ def attach_errors(form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapp
             for key, value in node.items():
                 walk(value, (*prefix, str(key)))
             return
-        messages = [str(m) for m in node] if isinstance(node, list | tuple) else [str(node)]
+        messages = [readable(m) for m in node] if isinstance(node, list | tuple) else [readable(node)]
         # "protection_types.0" names an item of a list field: put it on the field.
         for length in range(len(prefix), 0, -1):
             name = by_path.get(prefix[:length])
@@ -214,6 +253,17 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
 
 
+class RuleSampleForm(FlaskForm):
+    """A sample ticket to try a draft rule set on."""
+
+    primary = LooseSelectField(_l("Primary protection type"), choices=[])
+    others = MultiCheckboxField(_l("Other protection types"), choices=[])
+    categories = MultiCheckboxField(_l("Child's situation"), choices=[])
+    street = LooseSelectField(_l("Street or town"), choices=[])
+    urgency = LooseSelectField(_l("Urgency"), choices=[])
+    channel = LooseSelectField(_l("Channel"), choices=[])
+
+
 class ContactsForm(FlaskForm):
     liaison_phones = TextAreaField(_l("Liaison phones (one per line)"), render_kw={"rows": 3})
     head_phones = TextAreaField(_l("Department head phones (one per line)"), render_kw={"rows": 3})
@@ -238,4 +288,4 @@ def attempt(form: FlaskForm | None, action: Callable[[], Any], paths: Mapping[st
 def _flat(errors: Any) -> list[str]:
     if isinstance(errors, Mapping):
         return [f"{key}: {m}" for key, value in errors.items() for m in _flat(value)]
-    return [str(m) for m in errors] if isinstance(errors, list | tuple) else [str(errors)]
+    return [readable(m) for m in errors] if isinstance(errors, list | tuple) else [readable(errors)]

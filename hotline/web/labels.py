@@ -17,6 +17,16 @@ TICKET_STATUS = {
     "cancelled": _l("Cancelled"),
 }
 
+# What the reporter's look-up calls each status (plain words, no internal steps).
+PUBLIC_STATUS = {
+    "new": _l("Received, being arranged"),
+    "dispatched": _l("Passed to the departments responsible"),
+    "in_progress": _l("Being handled"),
+    "awaiting_verification": _l("Handled, being checked"),
+    "closed": _l("Completed"),
+    "cancelled": _l("Withdrawn"),
+}
+
 ASSIGNMENT_STATUS = {
     "pending": _l("To sign for"),
     "accepted": _l("Signed for"),
@@ -46,7 +56,7 @@ CHANNEL = {
 
 CALL_STATUS = {
     "ringing": _l("Ringing"),
-    "in_progress": _l("In progress"),
+    "in_progress": _l("On the line"),
     "completed": _l("Completed"),
     "missed": _l("Missed"),
     "called_back": _l("Called back"),
@@ -72,9 +82,11 @@ ESCALATION_LEVEL = {
 
 # Timeline entries: event actions as the services record them (unknown ones show raw).
 EVENT_ACTION = {
-    "create": _l("Registered"),
     "created": _l("Registered"),
+    "completed": _l("Details completed"),
+    "edited": _l("Details edited"),
     "dispatch": _l("Dispatched"),
+    "dispatch.unrouted": _l("No rule could dispatch it"),
     "start": _l("Work started"),
     "submit": _l("All feedback in, awaiting verification"),
     "close": _l("Closed"),
@@ -82,8 +94,9 @@ EVENT_ACTION = {
     "revisit": _l("Revisit recorded"),
     "unroute": _l("Back to the triage queue"),
     "cancel": _l("Cancelled"),
-    "update": _l("Details completed"),
-    "access": _l("Full record viewed"),
+    "read": _l("Full record viewed"),
+    "assignment.created": _l("Assigned to a department"),
+    "assignment.role_changed": _l("Role changed"),
     "assignment.accept": _l("Signed for"),
     "assignment.request_return": _l("Return requested"),
     "assignment.approve_return": _l("Return approved"),
@@ -96,9 +109,15 @@ EVENT_ACTION = {
     "extension.request": _l("Extension requested"),
     "extension.approve": _l("Extension approved"),
     "extension.reject": _l("Extension rejected"),
-    "escalation": _l("Escalation"),
+    "extension.public": _l("Reporter told of the extension"),
     "reminder": _l("Reminder sent"),
+    "escalation.level1": _l("Escalated: level 1 (department)"),
+    "escalation.level2": _l("Escalated: level 2 (protection center)"),
+    "escalation.level3": _l("Escalated: level 3 (leading group office)"),
 }
+
+
+LINK_REASON = {"child": _l("same child"), "address": _l("same address"), "reporter_phone": _l("same reporter phone")}
 
 
 def label(table: dict, code) -> str:

@@ -1,22 +1,142 @@
-"""The operator console: triage queue, call-backs, logging a call, return requests."""
+"""The operator console: the triage queue, calls to take and to call back, return requests to
+decide, and the log-a-call form with its live dispatch preview."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, datetime
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from hotline.errors import NotFound
 from hotline.models import Role
-from hotline.web.access import page_roles
+from hotline.web import labels
+from hotline.web.access import actor, page_roles, safe_next
+from hotline.web.forms import ActionForm, CallTicketForm, attempt, payload
+from hotline.web.templating import ref_choices
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
+CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+URGENCY_ORDER = {"emergency": 0, "urgent": 1}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 @bp.route("/")
-@page_roles(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+@page_roles(*CENTER)
 def console():
-    return render_template("operator/console.html")
+    from hotline.intake.calls import list_calls
+    from hotline.tracking.services import list_tickets
+
+    me, now = actor(), _now()
+    triage = list_tickets({"status": "new", "per_page": 200}, actor=me, now=now)
+    # Emergencies first, then the longest waiting: the order a person should take them in.
+    triage["items"].sort(key=lambda t: (URGENCY_ORDER.get(t.urgency or "", 2), t.created_at))
+    returns = list_tickets({"view": "return_requested", "per_page": 100}, actor=me, now=now)
+    closed = list_tickets({"status": "closed", "per_page": 10}, actor=me, now=now)
+    return render_template(
+        "operator/console.html",
+        triage=triage,
+        returns=returns,
+        closed=closed,
+        active=list_calls(status="in_progress", per_page=20),
+        ringing=list_calls(status="ringing", per_page=20),
+        missed=list_calls(status="missed", per_page=100),
+        form=ActionForm(formdata=None),
+        now=now,
+    )
+
+
+@bp.route("/calls/<call_sid>/called-back", methods=["POST"])
+@page_roles(*CENTER)
+def called_back(call_sid: str):
+    from hotline.intake.calls import mark_called_back
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, _result, problems = attempt(None, lambda: mark_called_back(call_sid, actor(), _now()))
+    flash(_("Marked as called back.") if ok else "; ".join(problems), "success" if ok else "error")
+    return redirect(safe_next(request.args.get("next")) or url_for("operator.console"))
+
+
+def _call_form(call: dict | None) -> CallTicketForm:
+    form = CallTicketForm()
+    form.street.choices = ref_choices("streets", blank=_("Choose..."))
+    form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
+    form.protection_types.choices = ref_choices("protection_types")
+    form.subject_categories.choices = ref_choices("subject_categories")
+    form.urgency.choices = ref_choices("urgencies", blank=_("Choose..."))
+    form.channel.choices = [(code, str(name)) for code, name in labels.CHANNEL.items()]
+    if not form.is_submitted():
+        form.channel.data = "phone" if call else "walk_in"
+        if call:
+            form.call_sid.data = call["call_sid"]
+            from hotline.intake.calls import caller_number
+
+            form.reporter_phone.data = caller_number(call["from"]) or ""
+            if call.get("menu_choice") == "1":
+                form.urgency.data = "emergency"
+    return form
+
+
+def _call_and_context(call_sid: str | None) -> tuple[dict | None, dict | None]:
+    from hotline.intake.calls import call_context
+
+    if not call_sid:
+        return None, None
+    try:
+        context = call_context(call_sid)
+    except NotFound:
+        abort(404)
+    return context["call"], context
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
-@page_roles(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+@page_roles(Role.OPERATOR)
 def log_call():
-    return render_template("operator/console.html")
+    """Register a call as a ticket; with ``?call_sid=`` the caller's number and history come
+    from the call log. Dispatch runs in the same request (the rules, as previewed)."""
+    from hotline.dispatch.schemas import TicketCreateSchema
+    from hotline.dispatch.services import create_ticket
+    from hotline.intake.calls import list_calls
+
+    call_sid = request.values.get("call_sid") or request.form.get("call_sid") or None
+    call, context = _call_and_context(call_sid)
+    form = _call_form(call)
+    problems: list[str] = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+
+        def create():
+            data = TicketCreateSchema().load(payload(form))
+            channel = data.pop("channel")
+            return create_ticket(data, channel=channel, actor=actor(), now=_now())
+
+        ok, created, problems = attempt(form, create)
+        if ok:
+            ticket, secret = created
+            response = render_template("operator/created.html", ticket=ticket, secret=secret)
+            return response, 201, {"Cache-Control": "no-store"}
+    active = list_calls(status="in_progress", per_page=20)["items"] if call is None else []
+    return render_template(
+        "operator/log_call.html", form=form, call=call, context=context, active=active, problems=problems,
+    ), (422 if problems or form.errors else 200)
+
+
+@bp.route("/calls/preview", methods=["POST"])
+@page_roles(*CENTER)
+def preview():
+    """The dispatch the rules would make for the form as it stands (an HTML fragment for fetch()).
+    The same form-to-body mapping and preview service as a real submission; stores nothing."""
+    from hotline.dispatch.schemas import PreviewSchema
+    from hotline.dispatch.services import preview_dispatch
+
+    form = _call_form(None)
+    body = payload(form)
+    body.pop("call_sid", None)
+    ok, decision, problems = attempt(None, lambda: preview_dispatch(PreviewSchema().load(body)))
+    return render_template("operator/_preview.html", decision=decision, problems=problems, ok=ok)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from hotline.errors import NotFound, Unauthorized
 from hotline.extensions import limiter
 from hotline.web import labels
+from hotline.web.access import safe_next
 from hotline.web.forms import LoginForm, ReportForm, StatusForm, attempt, payload
 from hotline.web.templating import landing_url, ref_choices
 
@@ -75,13 +75,6 @@ def status():
     return _no_store(render_template("public/status.html", form=form, result=result, not_found=not_found)), code
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
 def login():
@@ -102,7 +95,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or landing_url(user))
+            return redirect(safe_next(request.args.get("next")) or landing_url(user))
     return render_template("login.html", form=form, failed=failed), 401 if failed else 200
 
 

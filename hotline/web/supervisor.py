@@ -1,22 +1,119 @@
-"""The supervisor's board: overdue queue, extensions, verification, figures."""
+"""The supervisor's board (overdue queue, extension requests, tickets to verify) and the
+per-department figures with their charts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from hotline.models import Role
-from hotline.web.access import page_roles
+from hotline.web import charts
+from hotline.web.access import actor, page_roles
+from hotline.web.forms import ActionForm, ReasonForm, attempt
+from hotline.web.templating import ref_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
+SUPERVISION = (Role.SUPERVISOR, Role.ADMIN)
+REFRESH_SECONDS = 30
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _overdue(now: datetime) -> dict:
+    from hotline.tracking.supervision import overdue_queue
+
+    return overdue_queue(now)
+
 
 @bp.route("/")
-@page_roles(Role.SUPERVISOR, Role.ADMIN)
+@page_roles(*SUPERVISION)
 def board():
-    return render_template("supervisor/board.html")
+    from hotline.tracking.services import list_extensions, list_tickets
+
+    me, now = actor(), _now()
+    extensions = list_extensions(actor=me, status="pending", per_page=100)
+    return render_template(
+        "supervisor/board.html",
+        overdue=_overdue(now),
+        extensions=extensions,
+        reject_forms={x.id: ReasonForm(formdata=None, prefix=f"xr{x.id}") for x in extensions["items"]},
+        verify=list_tickets({"status": "awaiting_verification", "per_page": 100}, actor=me, now=now),
+        form=ActionForm(formdata=None),
+        now=now,
+        refresh=REFRESH_SECONDS,
+    )
+
+
+@bp.route("/overdue")
+@page_roles(*SUPERVISION)
+def overdue_fragment():
+    """The overdue queue alone: the board's script swaps it in every REFRESH_SECONDS."""
+    now = _now()
+    return render_template("supervisor/_overdue.html", overdue=_overdue(now), now=now)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])).date()
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def period_from_args() -> tuple[date, date, list[str]]:
+    """``?from=&to=`` (local dates); this month so far by default."""
+    from hotline.tracking.schemas import StatsQuerySchema
+
+    raw = {key: request.args[key] for key in ("from", "to") if request.args.get(key)}
+    ok, loaded, problems = attempt(None, lambda: StatsQuerySchema().load(raw))
+    today = local_today()
+    start = (loaded or {}).get("from_") or today.replace(day=1)
+    end = (loaded or {}).get("to") or max(today, start)
+    if start > end:
+        start, end = end, start
+    return start, end, problems
 
 
 @bp.route("/figures")
-@page_roles(Role.SUPERVISOR, Role.ADMIN)
+@page_roles(*SUPERVISION)
 def figures():
-    return render_template("supervisor/board.html")
+    from hotline.tracking.services import stats as compute_stats
+    from hotline.tracking.volume import weekly_volume
+
+    start, end, problems = period_from_args()
+    stats = compute_stats(start, end, now=_now())
+    volume = weekly_volume(start, end, tz=current_app.config["HOTLINE_TIMEZONE"])
+    busy = [d for d in stats["departments"] if d["assigned"]["count"]]
+    rates = charts.rate_bars(
+        [(ref_name(d["bureau"], "bureaus"), d["signed_on_time"]["rate"], d["feedback_on_time"]["rate"]) for d in busy],
+        title=_("On-time sign-for and feedback rates per department"),
+        labels=(_("Signed for on time"), _("Feedback on time")),
+    )
+    names = [(ref_name(s["code"], "protection_types") if s["code"] else _("Not set yet")) for s in volume["series"]]
+    weekly = charts.stacked_weeks(
+        [week.strftime("%m-%d") for week in volume["weeks"]],
+        [(name, s["counts"]) for name, s in zip(names, volume["series"], strict=True)],
+        title=_("Reports per week by protection type"),
+    )
+    this_month = month_bounds(local_today())
+    last_month = month_bounds(this_month[0] - timedelta(days=1))
+    return render_template(
+        "supervisor/figures.html",
+        stats=stats, volume=volume, start=start, end=end, problems=problems,
+        rates_chart=rates, weekly_chart=weekly,
+        rates_legend=charts.legend([(_("Signed for on time"), charts.SIGN_COLOUR), (_("Feedback on time"), charts.FEEDBACK_COLOUR)]),
+        weekly_legend=charts.legend([(name, charts.PALETTE[i % len(charts.PALETTE)]) for i, name in enumerate(names)]),
+        presets=[(_("This month"), this_month), (_("Last month"), last_month)],
+        month=start.strftime("%Y-%m"),
+    )

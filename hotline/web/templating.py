@@ -92,6 +92,7 @@ def init_templating(app: Flask) -> None:
         localtime=localtime,
         ref=ref_name,
         ticket_status=lambda code: labels.label(labels.TICKET_STATUS, code),
+        public_status=lambda code: labels.label(labels.PUBLIC_STATUS, code),
         assignment_status=lambda code: labels.label(labels.ASSIGNMENT_STATUS, code),
         assignment_role=lambda code: labels.label(labels.ASSIGNMENT_ROLE, code),
         extension_status=lambda code: labels.label(labels.EXTENSION_STATUS, code),

@@ -95,7 +95,7 @@ def test_a_session_does_not_open_the_api(signed_in):
 
 ROLE_PAGES = {
     "/operator/": {"operator", "supervisor", "admin"},
-    "/operator/calls/new": {"operator", "supervisor", "admin"},
+    "/operator/calls/new": {"operator"},
     "/liaison/": {"liaison"},
     "/supervisor/": {"supervisor", "admin"},
     "/supervisor/figures": {"supervisor", "admin"},

@@ -1,0 +1,37 @@
+"""Data for the page tests, made through the same services the pages call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hotline.dispatch.services import create_ticket
+from hotline.extensions import db
+from hotline.models import User
+
+REPORT = {
+    "description": "一个八岁左右的孩子连续几天独自在车站附近流浪，衣着单薄。",
+    "location": {"street": "jiangyuan", "address": "江源街道火车站广场"},
+    "child": {"name": "小明", "age": 8, "gender": "male"},
+    "protection_types": ["relief"],
+    "urgency": "normal",
+    "reporter": {"name": "王女士", "phone": "+8613800000009"},
+}
+
+
+def make_ticket(operator: User, *, now: datetime | None = None, channel: str = "phone", auto_dispatch: bool = True, **changes: Any):
+    """A ticket registered by ``operator`` (dispatched by the default rules unless told otherwise)."""
+    data = {**REPORT, **changes}
+    ticket, secret = create_ticket(
+        data, channel=channel, actor=operator, now=now or datetime.now(UTC), auto_dispatch=auto_dispatch
+    )
+    return ticket, secret
+
+
+def user(username: str) -> User:
+    db.session.expire_all()
+    return db.session.scalars(db.select(User).filter_by(username=username)).one()
+
+
+def days_ago(days: float) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)

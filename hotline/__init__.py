@@ -104,6 +104,8 @@ API_MODULES: tuple[str, ...] = (
     "hotline.notify.routes",
     "hotline.dispatch.routes",
     "hotline.tracking.supervision_routes",
+    "hotline.intake.routes",
+    "hotline.intake.twilio_routes",
 )
 
 

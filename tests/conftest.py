@@ -114,11 +114,17 @@ def _reset(app) -> None:
 
 
 @pytest.fixture
-def app(migrated, base_config):
+def app_config() -> dict:
+    """Config overrides for one module's app: override this fixture in the test module."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated, base_config, app_config):
     from hotline import create_app
     from hotline.cli import seed_all
 
-    app = create_app(dict(base_config))
+    app = create_app({**base_config, **app_config})
     with app.app_context():
         _reset(app)
         seed_all()
@@ -132,6 +138,14 @@ def app(migrated, base_config):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def twilio(client):
+    """Posts webhooks signed as Twilio signs them; the module's ``app_config`` needs ``TWILIO_CONFIG``."""
+    from tests.twilio_signing import TwilioPoster
+
+    return TwilioPoster(client)
 
 
 class Api:

@@ -22,6 +22,8 @@ TEMPLATES: dict[str, str] = {
     "chase_level3": SIGNATURE + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
     "chase_escalation": SIGNATURE + "【{level}级督办】{bureau}工单{number}（{urgency}）{kind}已逾期（期限{due}）。",
     "overdue_digest": SIGNATURE + "{date}逾期日报：共{count}件逾期未办。{summary}",
+    # Intake (hotline/intake/services.py): the TwiML reply to an SMS report.
+    "report_received": SIGNATURE + "已收到您的报告。查询码{tracking_code}，密码{secret}，可致电本热线按3查询进度。儿童有危险请拨110。",
 }
 
 ALLOWED_FIELDS = {

@@ -1,0 +1,86 @@
+"""Public reports and the reporter's look-up (web form, API and the phone menu's 3).
+
+A report from the public lands as a ``new`` ticket (channel ``web``) with the rules' suggestion
+attached; an operator completes and dispatches it. The reporter gets a 10-digit tracking code
+and a 6-digit secret, and can later read the public notes of the ticket's events: plain
+Chinese written for the reporter, never a child's, reporter's or staff member's name.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from hotline.dispatch.services import create_ticket, hash_secret, verify_secret
+from hotline.errors import NotFound
+from hotline.extensions import db
+from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
+from hotline.models import Channel, Ticket, TicketEvent
+
+NOT_FOUND = "未找到该报告，或查询密码不正确 no report with this tracking code and secret"
+STATUS_LABELS = {
+    "new": "已受理",
+    "dispatched": "已转交相关部门",
+    "in_progress": "办理中",
+    "awaiting_verification": "办理完毕，审核中",
+    "closed": "已办结",
+    "cancelled": "已撤销",
+}
+_DUMMY_CODE = "0" * 10
+_DUMMY_HASH = "0" * 64
+
+
+def submit_report(data: dict[str, Any], *, now: datetime) -> tuple[Ticket, str]:
+    """A public report becomes a ``new`` web ticket; returns it and the reporter's secret."""
+    data = dict(data)
+    reporter = dict(data.get("reporter") or {})
+    if reporter.get("anonymous"):
+        # An anonymous reporter is not identified anywhere: what they typed is not kept.
+        reporter.update(name=None, phone=None)
+    data["reporter"] = reporter
+    data.pop("call_sid", None)
+    return create_ticket(data, channel=Channel.WEB.value, actor=None, now=now, auto_dispatch=False)
+
+
+def find_report(tracking_code: str | None, secret: str | None) -> Ticket | None:
+    """The ticket when both code and secret match, else None; about as slow either way."""
+    code = (tracking_code or "").strip()
+    ticket = None
+    if len(code) == 10 and code.isdigit():
+        ticket = db.session.scalar(sa.select(Ticket).filter_by(tracking_code=code))
+    if ticket is None:
+        # Spend the same keyed hash on an unknown code, so timing does not tell codes apart.
+        hmac.compare_digest(hash_secret(_DUMMY_CODE, str(secret or "")), _DUMMY_HASH)
+        return None
+    return ticket if verify_secret(ticket, secret) else None
+
+
+def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
+    """The events written for the reporter, oldest first, each with the ticket's status then."""
+    status = "new"
+    updates = []
+    events = db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
+    )
+    for event in events:
+        if event.assignment_id is None and event.to_status:
+            status = event.to_status
+        if event.public_note:
+            updates.append({"at": event.created_at, "status": status, "note": event.public_note})
+    return updates
+
+
+def lookup_report(tracking_code: str | None, secret: str | None, *, now: datetime | None = None) -> dict[str, Any]:
+    """The reporter's view of a report; NotFound (the same one) for an unknown code or a wrong secret."""
+    ticket = find_report(tracking_code, secret)
+    if ticket is None:
+        raise NotFound(NOT_FOUND)
+    return {
+        "tracking_code": ticket.tracking_code,
+        "status": ticket.status,
+        "status_label": STATUS_LABELS.get(ticket.status, ticket.status),
+        "updates": public_updates(ticket),
+    }

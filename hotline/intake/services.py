@@ -1,0 +1,241 @@
+"""Intake services behind the Twilio webhooks and the operator's completion of a `new` ticket.
+
+Twilio retries a webhook it got no timely answer to, and may deliver two copies at once. The
+unique keys on ``tickets.recording_sid`` and ``tickets.message_sid`` decide which copy creates
+the ticket; the other one reads what the first stored and answers the same. For an SMS the
+answer carries the reporter's secret, which is stored only as a keyed hash, so the reply text
+itself is kept as the ``reply`` message row written in the ticket's own transaction (see
+``receive_sms``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline.dispatch.services import create_ticket, refresh_suggestion
+from hotline.errors import Conflict, NotFound, ValidationError
+from hotline.extensions import db
+from hotline.intake import calls
+from hotline.intake.repeats import link_repeats
+from hotline.intake.reports import find_report, public_updates
+from hotline.intake.voice import LOOKUP_TRIES
+from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket, TicketStatus, User
+from hotline.notify import templates
+from hotline.notify.services import update_delivery_status
+from hotline.tracking.transitions import record_event
+
+log = logging.getLogger(__name__)
+
+REPLY_PROVIDER = "twiml"  # the reply travelled in the webhook's answer, not through the outbox
+EMPTY_SMS = "（短信内容为空）"
+
+
+# --- SMS ---------------------------------------------------------------------------------------
+
+
+def _by(column: Any, value: str) -> Ticket | None:
+    return db.session.scalar(sa.select(Ticket).where(column == value))
+
+
+def _stored_reply(ticket: Ticket) -> str:
+    body = db.session.scalar(
+        sa.select(Message.body)
+        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.REPLY, Message.provider == REPLY_PROVIDER)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    if body is None:  # pragma: no cover - the reply is written in the ticket's own transaction
+        log.warning("ticket %s has no stored SMS reply", ticket.id)
+        body = templates.render("report_received", tracking_code=ticket.tracking_code, secret="******")
+    return body
+
+
+def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) -> str:
+    """An SMS report: a `new` ticket (channel sms) and the reply text with its code and secret.
+
+    The reply is recorded as a ``reply`` message (status ``sent``, provider ``twiml``) in the
+    same transaction as the ticket, so a retried or concurrent copy of the webhook finds the
+    very same text. Keeping the secret readable there is no new exposure: only supervisors
+    and admins read messages, and they can read the whole ticket the secret opens anyway.
+    """
+    existing = _by(Ticket.message_sid, message_sid)
+    if existing is not None:
+        return _stored_reply(existing)
+    sender = (from_number or "").strip()[:32]
+    text = (body or "").strip() or EMPTY_SMS
+    data = {"description": text, "reporter": {"phone": calls.caller_number(sender) or sender or None}}
+
+    def write_reply(ticket: Ticket, secret: str) -> None:
+        reply = templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
+        db.session.add(Message(
+            to=sender, body=reply, kind=MessageKind.REPLY.value, status=MessageStatus.SENT.value,
+            provider=REPLY_PROVIDER, ticket_id=ticket.id, created_at=now, sent_at=now, updated_at=now,
+        ))
+
+    try:
+        ticket, _secret = create_ticket(
+            data, channel=Channel.SMS.value, actor=None, now=now, auto_dispatch=False,
+            external={"message_sid": message_sid}, on_created=write_reply,
+        )
+    except IntegrityError:
+        ticket = _by(Ticket.message_sid, message_sid)
+        if ticket is None:
+            raise
+        log.info("sms %s: a concurrent copy created ticket %s", message_sid, ticket.id)
+    return _stored_reply(ticket)
+
+
+def sms_twiml(reply: str | None) -> str:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return str(response)
+
+
+def sms_delivery_status(message_sid: str, status: str) -> None:
+    message = update_delivery_status(message_sid, status.strip().lower())
+    if message is None:
+        log.info("sms status %s for unknown message sid", status)
+
+
+# --- voicemail ---------------------------------------------------------------------------------
+
+
+def receive_voicemail(
+    *, call_sid: str, recording_sid: str, recording_url: str | None, duration: int | None,
+    from_number: str | None, to_number: str | None, now: datetime,
+) -> Ticket:
+    """A voicemail becomes a `new` ticket linked to its recording; `emergency` after menu 1."""
+    existing = _by(Ticket.recording_sid, recording_sid)
+    if existing is not None:
+        calls.attach_recording(call_sid, recording_sid, recording_url, existing.id, now)
+        return existing
+    call = calls.record_call(call_sid, from_number, to_number, now)
+    danger = call.menu_choice == "1"
+    seconds = f"，时长{duration}秒" if duration is not None else ""
+    description = ("语音留言（来电者按1：儿童正处于危险中）" if danger else "语音留言") + seconds + "。请收听录音，补全工单后派单。"
+    phone = calls.caller_number(from_number or call.from_number)
+    data = {"description": description, "urgency": "emergency" if danger else None, "reporter": {"phone": phone}}
+    external = {"call_sid": call_sid, "recording_sid": recording_sid, "recording_url": recording_url}
+    try:
+        ticket, _secret = create_ticket(
+            data, channel=Channel.VOICEMAIL.value, actor=None, now=now, auto_dispatch=False, external=external
+        )
+    except IntegrityError:
+        ticket = _by(Ticket.recording_sid, recording_sid)
+        if ticket is None:
+            raise
+        log.info("recording %s: a concurrent copy created ticket %s", recording_sid, ticket.id)
+    calls.attach_recording(call_sid, recording_sid, recording_url, ticket.id, now)
+    return ticket
+
+
+# --- the phone menu's status look-up (3) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LookupStep:
+    kind: str  # ask_secret | status | retry | give_up
+    code: str = ""
+    status: str = ""
+    note: str | None = None
+
+
+def _failed_try(call_sid: str, from_number: str | None, to_number: str | None, now: datetime) -> LookupStep:
+    tries = calls.lookup_failed(call_sid, from_number, to_number, now)
+    return LookupStep("retry") if tries < LOOKUP_TRIES else LookupStep("give_up")
+
+
+def voice_lookup_code(call_sid: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime) -> LookupStep:
+    """The keyed tracking code: ask for the secret next (an unknown code is told only after it)."""
+    if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
+        return LookupStep("give_up")
+    code = (digits or "").strip().rstrip("#")
+    if len(code) != 10 or not code.isdigit():
+        return _failed_try(call_sid, from_number, to_number, now)
+    return LookupStep("ask_secret", code=code)
+
+
+def voice_lookup_secret(
+    call_sid: str, code: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime
+) -> LookupStep:
+    """The keyed secret: read the status out, or count a failed try (three per call)."""
+    if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
+        return LookupStep("give_up")
+    ticket = find_report(code, (digits or "").strip().rstrip("#"))
+    if ticket is None:
+        return _failed_try(call_sid, from_number, to_number, now)
+    updates = public_updates(ticket)
+    log.info("call %s heard the status of ticket %s", call_sid, ticket.id)
+    return LookupStep("status", code=ticket.tracking_code, status=ticket.status, note=updates[-1]["note"] if updates else None)
+
+
+# --- completing a `new` ticket (PATCH /api/v1/tickets/<id>) -------------------------------------
+
+PATCHABLE = ("description", "protection_types", "subject_categories", "urgency")
+
+
+def _complete(ticket: Ticket) -> bool:
+    """Everything an operator's ticket must have before it can be dispatched."""
+    return bool(ticket.protection_types) and bool(ticket.urgency) and bool(ticket.street_code)
+
+
+def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: datetime) -> Ticket:
+    """Fill in what the caller could not give on a `new` ticket; recompute the rules' suggestion.
+
+    Records ``completed`` the first time the ticket has protection types, urgency and street,
+    ``edited`` otherwise. Links any repeat the new facts reveal. Field names are recorded in the
+    event, never the values (the timeline must not copy a child's details around).
+    """
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("工单不存在 ticket not found")
+    if data.get("version") is not None and data["version"] != ticket.version:
+        raise Conflict("工单已被他人修改，请刷新后重试 the ticket changed since you loaded it", {"version": [str(ticket.version)]})
+    if ticket.status != TicketStatus.NEW:
+        raise Conflict(f"只有待派单的工单可以补全 only a new ticket can be completed (this one is {ticket.status})",
+                       {"status": [ticket.status]})
+    was_complete = _complete(ticket)
+    changed = _apply(ticket, data)
+    if not changed:
+        raise ValidationError("没有要修改的字段 nothing to change", {"_schema": ["nothing to change"]})
+    ticket.updated_at = now
+    action = "completed" if _complete(ticket) and not was_complete else "edited"
+    record_event(ticket, action, actor=actor, now=now, data={"fields": sorted(changed)})
+    refresh_suggestion(ticket)
+    link_repeats(ticket, now)
+    db.session.commit()
+    log.info("ticket %s %s by user %s (%s)", ticket.id, action, actor.id, ", ".join(sorted(changed)))
+    return ticket
+
+
+def _apply(ticket: Ticket, data: dict[str, Any]) -> set[str]:
+    changed: set[str] = set()
+
+    def put(attr: str, value: Any, name: str) -> None:
+        if getattr(ticket, attr) != value:
+            setattr(ticket, attr, value)
+            changed.add(name)
+
+    for name in PATCHABLE:
+        if name in data:
+            value = data[name]
+            if name in ("protection_types", "subject_categories"):
+                value = list(dict.fromkeys(value))
+            put(name, value, name)
+    if "protection_types" in data:
+        put("primary_protection_type", ticket.protection_types[0] if ticket.protection_types else None, "protection_types")
+    for group, fields in (("location", {"street": "street_code", "address": "address"}),
+                          ("child", {"name": "child_name", "age": "child_age", "gender": "child_gender"}),
+                          ("reporter", {"name": "reporter_name", "phone": "reporter_phone", "anonymous": "reporter_anonymous"})):
+        for key, attr in fields.items():
+            if key in (data.get(group) or {}):
+                put(attr, data[group][key], f"{group}.{key}")
+    return changed

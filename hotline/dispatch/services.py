@@ -277,25 +277,27 @@ def create_ticket(
             created_by_id=actor.id if actor is not None else None,
             created_at=now,
             updated_at=now,
+            assignments=[],  # known empty: no lazy load (and no early flush) when dispatching
         )
         db.session.add(ticket)
-        db.session.flush()
-        ticket.number = _ticket_number(ticket, now)
-        transitions.record_event(
-            ticket, "created", actor=actor, now=now, to_status=ticket.status,
-            data={"channel": channel, "urgency": ticket.urgency}, public_note=PUBLIC_NOTES["new"],
-        )
-        version, decision = _evaluate(_facts(ticket), ref)
-        if auto_dispatch:
-            _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
-        else:
-            ticket.dispatch_suggestion = _suggestion(decision, version)
-        if ticket.urgency == "emergency":
-            _alert_duty_phones(ticket, ref)
+        db.session.flush()  # the id, for the number and the rows that point at the ticket
+        with db.session.no_autoflush:  # one more flush, at commit, writes the rest in batches
+            ticket.number = _ticket_number(ticket, now)
+            transitions.record_event(
+                ticket, "created", actor=actor, now=now, to_status=ticket.status,
+                data={"channel": channel, "urgency": ticket.urgency}, public_note=PUBLIC_NOTES["new"],
+            )
+            version, decision = _evaluate(_facts(ticket), ref)
+            if auto_dispatch:
+                _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+            else:
+                ticket.dispatch_suggestion = _suggestion(decision, version)
+            if ticket.urgency == "emergency":
+                _alert_duty_phones(ticket, ref)
         link_repeats(ticket, now)
         if on_created is not None:  # rows that must commit with the ticket (the SMS reply)
             on_created(ticket, secret)
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         db.session.rollback()
         raise
@@ -366,8 +368,19 @@ def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: Us
                     {"assignments": [decision.explanation]},
                 )
     _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
-    db.session.commit()
+    _commit_keeping_loaded()
     return ticket
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what was just written: the answer is then built from memory
+    instead of reloading the ticket, its assignments and their departments row by row."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _manual_decision(ticket: Ticket, wanted: list[dict], actor: User | None, ref: Reference) -> rules_module.Decision:
@@ -461,18 +474,30 @@ def _create_assignments(
     policy = ref.policy(ticket.urgency) | dict(decision.deadlines or {})
     sign_due, feedback_due = due_at(now, policy["sign"], tz), due_at(now, policy["feedback"], tz)
     created = []
-    for code, role in wanted:
-        assignment = Assignment(
-            ticket=ticket, department=ref.departments[code], role=role, status="pending", dispatched_at=now,
-            sign_due_at=sign_due, feedback_due_at=feedback_due, created_at=now,
-        )
-        db.session.add(assignment)
-        created.append(assignment)
-    db.session.flush()
+    with db.session.no_autoflush:
+        for code, role in wanted:
+            assignment = Assignment(
+                ticket=ticket, department=ref.departments[code], role=role, status="pending", dispatched_at=now,
+                sign_due_at=sign_due, feedback_due_at=feedback_due, created_at=now,
+            )
+            db.session.add(assignment)
+            transitions.schedule_chase(assignment, now)
+            created.append(assignment)
+    db.session.flush()  # ids for the events and messages; those are written together later
+    with db.session.no_autoflush:
+        _announce_assignments(ticket, created, decision, actor=actor, now=now, ref=ref, tz=tz)
+    return created
+
+
+def _announce_assignments(
+    ticket: Ticket, created: list[Assignment], decision: rules_module.Decision, *,
+    actor: User | None, now: datetime, ref: Reference, tz: str,
+) -> None:
+    """The "assignment.created" event and the dispatch SMS to every liaison phone, per assignment."""
     phones = _liaison_phones([a.department for a in created])
     local = ZoneInfo(tz)
     for assignment in created:
-        transitions.schedule_chase(assignment, now)
+        sign_due, feedback_due = assignment.sign_due_at, assignment.feedback_due_at
         transitions.record_event(
             ticket, "assignment.created", actor=actor, now=now, assignment=assignment, to_status=assignment.status,
             data={
@@ -494,7 +519,6 @@ def _create_assignments(
                 phone, body, MessageKind.DISPATCH, ticket_id=ticket.id, assignment_id=assignment.id,
                 emergency=ticket.urgency == "emergency",
             )
-    return created
 
 
 def _liaison_phones(departments: list[Department]) -> dict[int, list[str]]:

@@ -4,6 +4,24 @@ Pure: the standard library only. Services never assign a ``status`` themselves; 
 ``step()`` for the next state, which refuses (``TransitionError``) any step the table does
 not allow from the current state. The workflow is the government hotline's
 受理 → 派单 → 签收 → 办理 → 反馈 → 审核 → 办结 → 回访, with 退单 (return) and 延期 (extension).
+
+Tickets
+    new ──dispatch──▶ dispatched ──start (first sign-for)──▶ in_progress
+    in_progress ──submit (every non-returned assignment gave final feedback)──▶ awaiting_verification
+    awaiting_verification ──close──▶ closed ──revisit──▶ closed
+    awaiting_verification | closed ──reopen (supervisor, or an unsatisfied revisit)──▶ in_progress
+    dispatched | in_progress ──unroute (the last lead's return was approved)──▶ new
+    any open state ──cancel (duplicate or invalid)──▶ cancelled
+
+Assignments (one per department and ticket)
+    pending ──accept──▶ accepted ──final_feedback──▶ completed
+    pending | accepted ──request_return──▶ return_requested
+    return_requested ──approve_return──▶ returned;  ──reject_return──▶ the state before the request
+    completed | accepted | pending ──reopen──▶ accepted | accepted | pending (new deadlines)
+    pending | accepted | return_requested ──withdraw (ticket cancelled or re-dispatched)──▶ returned
+
+While a return waits (``return_requested``) the assignment's clocks keep running: the deadline
+watched is the one of the state before the request (``watched_deadline``).
 """
 
 from __future__ import annotations
@@ -14,7 +32,7 @@ from enum import StrEnum
 class TransitionError(Exception):
     def __init__(self, kind: str, current: str, action: str):
         self.kind, self.current, self.action = kind, current, action
-        allowed = sorted(a for (s, a) in TABLES[kind] if s == current)
+        allowed = allowed_actions(kind, current)
         self.allowed = allowed
         super().__init__(
             f"{kind} is '{current}': '{action}' is not allowed now"
@@ -97,8 +115,30 @@ EXTENSION: dict[tuple[str, str], str] = {
 
 TABLES = {"ticket": TICKET, "assignment": ASSIGNMENT, "extension": EXTENSION}
 
+TICKET_STATES = ("new", "dispatched", "in_progress", "awaiting_verification", "closed", "cancelled")
+ASSIGNMENT_STATES = ("pending", "accepted", "return_requested", "returned", "completed")
+EXTENSION_STATES = ("pending", "approved", "rejected")
+STATES = {"ticket": TICKET_STATES, "assignment": ASSIGNMENT_STATES, "extension": EXTENSION_STATES}
+ACTIONS = {"ticket": tuple(TicketAction), "assignment": tuple(AssignmentAction), "extension": tuple(ExtensionAction)}
+
 # Assignment states in which a department still owes work (and the chaser still watches).
 LIVE_ASSIGNMENT_STATES = frozenset({"pending", "accepted", "return_requested"})
+# Ticket states in which work is still open.
+OPEN_TICKET_STATES = frozenset({"new", "dispatched", "in_progress", "awaiting_verification"})
+# The states a return request may come from, hence the states a rejected return restores.
+RETURNABLE_STATES = frozenset(s for (s, a) in ASSIGNMENT if a == "request_return")
+
+# Revisit (回访) outcomes; the first two count as satisfied for 满意率, ``unsatisfied`` reopens.
+REVISIT_OUTCOMES = ("satisfied", "basically_satisfied", "unsatisfied", "unreachable")
+SATISFIED_OUTCOMES = frozenset({"satisfied", "basically_satisfied"})
+REACHED_OUTCOMES = frozenset({"satisfied", "basically_satisfied", "unsatisfied"})
+REOPENING_OUTCOMES = frozenset({"unsatisfied"})
+
+# Extensions: days per request, and in all for one assignment (the plan's "at most 10 working days").
+EXTENSION_MIN_DAYS = 1
+EXTENSION_MAX_DAYS = 10
+# Urgencies whose granted extension days are working days; for the others they are clock days.
+EXTENSION_WORKING_DAY_URGENCIES = frozenset({"normal"})
 
 # What the reporter's look-up says when the ticket enters a state. Plain Chinese, no names.
 PUBLIC_NOTES: dict[str, str] = {
@@ -110,6 +150,11 @@ PUBLIC_NOTES: dict[str, str] = {
     "cancelled": "本报告已撤销（重复或无效报告）。如有疑问请致电热线。",
 }
 REOPENED_NOTE = "您反映的问题已重新交办，相关部门将继续办理。"
+UNROUTED_NOTE = "您的报告正在重新安排承办部门。"
+EXTENDED_NOTE = "承办部门申请延期办理，热线中心已批准，办理期限相应延长。"
+REVISITED_NOTE = "热线中心已对办理结果进行回访，感谢您的反馈。"
+# Steps whose public note says more than the state entered does.
+ACTION_PUBLIC_NOTES: dict[str, str] = {"reopen": REOPENED_NOTE, "unroute": UNROUTED_NOTE}
 
 
 def step(kind: str, current: str, action: str, previous: str | None = None) -> str:
@@ -118,7 +163,7 @@ def step(kind: str, current: str, action: str, previous: str | None = None) -> s
     if target is None:
         raise TransitionError(kind, current, action)
     if target == PREVIOUS:
-        if previous is None:
+        if previous not in RETURNABLE_STATES:
             raise TransitionError(kind, current, action)
         return previous
     return target
@@ -126,3 +171,32 @@ def step(kind: str, current: str, action: str, previous: str | None = None) -> s
 
 def allowed_actions(kind: str, current: str) -> list[str]:
     return sorted(a for (s, a) in TABLES[kind] if s == current)
+
+
+def watched_deadline(status: str, status_before_return: str | None = None) -> str | None:
+    """Which deadline an assignment in ``status`` is held to: ``sign``, ``feedback`` or None.
+
+    A pending assignment owes its sign-for, an accepted one its feedback; a return request
+    does not stop the clock, so it is held to the deadline of the state it came from.
+    """
+    if status == "return_requested":
+        status = status_before_return or "pending"
+    return {"pending": "sign", "accepted": "feedback"}.get(status)
+
+
+def ready_for_verification(assignments: list[tuple[str, str]]) -> bool:
+    """True when every non-returned assignment is completed and a lead is among them.
+
+    ``assignments`` are ``(role, status)`` pairs of one ticket.
+    """
+    remaining = [(role, status) for role, status in assignments if status != "returned"]
+    return bool(remaining) and all(s == "completed" for _, s in remaining) and any(r == "lead" for r, _ in remaining)
+
+
+def has_lead(assignments: list[tuple[str, str]]) -> bool:
+    """True while a lead department still holds the ticket (any lead not returned)."""
+    return any(role == "lead" and status != "returned" for role, status in assignments)
+
+
+def extension_in_working_days(urgency: str | None) -> bool:
+    return (urgency or "normal") in EXTENSION_WORKING_DAY_URGENCIES

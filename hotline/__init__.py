@@ -103,6 +103,7 @@ def _area_route_modules() -> list:
 API_MODULES: tuple[str, ...] = (
     "hotline.notify.routes",
     "hotline.dispatch.routes",
+    "hotline.tracking.routes",
     "hotline.tracking.supervision_routes",
     "hotline.intake.routes",
     "hotline.intake.twilio_routes",

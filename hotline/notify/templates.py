@@ -22,6 +22,17 @@ TEMPLATES: dict[str, str] = {
     "chase_level3": SIGNATURE + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
     "chase_escalation": SIGNATURE + "【{level}级督办】{bureau}工单{number}（{urgency}）{kind}已逾期（期限{due}）。",
     "overdue_digest": SIGNATURE + "{date}逾期日报：共{count}件逾期未办。{summary}",
+    # Tracking (hotline/tracking/services.py): decisions the center must take, and their answers.
+    "return_requested": SIGNATURE + "退单申请：{bureau}申请退回工单{number}（{urgency}），请及时审核。",
+    "return_approved": SIGNATURE + "工单{number}（{urgency}）的退单申请已批准，贵单位无需继续办理。",
+    "return_rejected": SIGNATURE + "工单{number}（{urgency}）的退单申请未获批准，请继续办理，期限{due}。",
+    "ticket_unrouted": SIGNATURE + "工单{number}（{urgency}）主办单位退单已批准，请重新派单。",
+    "awaiting_verification": SIGNATURE + "工单{number}（{urgency}）各承办单位已办结反馈，请审核。",
+    "extension_requested": SIGNATURE + "延期申请：{bureau}申请工单{number}（{urgency}）延期{days}天，请审批。",
+    "extension_approved": SIGNATURE + "工单{number}（{urgency}）延期{days}天已批准，反馈期限改为{due}。",
+    "extension_rejected": SIGNATURE + "工单{number}（{urgency}）的延期申请未获批准，反馈期限仍为{due}。",
+    "ticket_reopened": SIGNATURE + "工单{number}（{urgency}）已重新交办，请继续办理，反馈期限{due}。",
+    "ticket_cancelled": SIGNATURE + "工单{number}（{urgency}）已撤销，贵单位无需继续办理。",
     # Intake (hotline/intake/services.py): the TwiML reply to an SMS report.
     "report_received": SIGNATURE + "已收到您的报告。查询码{tracking_code}，密码{secret}，可致电本热线按3查询进度。儿童有危险请拨110。",
 }

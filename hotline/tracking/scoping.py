@@ -1,0 +1,95 @@
+"""Department scoping, in one place: what each signed-in user may see at all.
+
+A liaison sees only tickets that have an assignment of their department, only their own
+department's assignments and extension requests, and nothing else exists for them: a row
+outside the scope is answered exactly like a row that does not exist (404), in lists,
+details, actions and counts. Operators, supervisors and admins see everything.
+
+Every query a service runs on behalf of a user goes through ``tickets``/``assignments``/
+``extensions`` here (or the ``*_filter`` clauses for queries that join); the loaders
+``ticket_for``/``assignment_for``/``extension_for`` raise the 404.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from hotline.errors import NotFound
+from hotline.extensions import db
+from hotline.models import Assignment, Extension, Role, Ticket, User
+
+NOT_FOUND_TICKET = "工单不存在 ticket not found"
+NOT_FOUND_ASSIGNMENT = "派单不存在 assignment not found"
+NOT_FOUND_EXTENSION = "延期申请不存在 extension request not found"
+
+
+def is_department_user(actor: User) -> bool:
+    """True for users whose view is limited to their own department (liaisons)."""
+    return actor.role == Role.LIAISON
+
+
+def _department_id(actor: User) -> int:
+    # A liaison without a department (should not exist) sees nothing rather than everything.
+    return actor.department_id if actor.department_id is not None else -1
+
+
+def assignment_filter(actor: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``Assignment`` limiting it to what ``actor`` may see."""
+    if not is_department_user(actor):
+        return sa.true()
+    return Assignment.department_id == _department_id(actor)
+
+
+def ticket_filter(actor: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``Ticket``: for a liaison, tickets with an assignment of their department."""
+    if not is_department_user(actor):
+        return sa.true()
+    own = sa.select(Assignment.ticket_id).where(Assignment.department_id == _department_id(actor))
+    return Ticket.id.in_(own)
+
+
+def extension_filter(actor: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``Extension`` (joined to nothing): requests of the actor's department."""
+    if not is_department_user(actor):
+        return sa.true()
+    own = sa.select(Assignment.id).where(Assignment.department_id == _department_id(actor))
+    return Extension.assignment_id.in_(own)
+
+
+def tickets(actor: User) -> sa.Select:
+    return sa.select(Ticket).where(ticket_filter(actor))
+
+
+def assignments(actor: User) -> sa.Select:
+    return sa.select(Assignment).where(assignment_filter(actor))
+
+
+def extensions(actor: User) -> sa.Select:
+    return sa.select(Extension).where(extension_filter(actor))
+
+
+def ticket_for(actor: User, ticket_id: int) -> Ticket:
+    ticket = db.session.scalar(tickets(actor).where(Ticket.id == ticket_id))
+    if ticket is None:
+        raise NotFound(NOT_FOUND_TICKET)
+    return ticket
+
+
+def assignment_for(actor: User, assignment_id: int) -> Assignment:
+    assignment = db.session.scalar(assignments(actor).where(Assignment.id == assignment_id))
+    if assignment is None:
+        raise NotFound(NOT_FOUND_ASSIGNMENT)
+    return assignment
+
+
+def extension_for(actor: User, extension_id: int) -> Extension:
+    extension = db.session.scalar(extensions(actor).where(Extension.id == extension_id))
+    if extension is None:
+        raise NotFound(NOT_FOUND_EXTENSION)
+    return extension
+
+
+def can_see_assignment(actor: User, assignment: Assignment) -> bool:
+    """For filtering what is already loaded (a ticket's assignments and timeline)."""
+    return not is_department_user(actor) or assignment.department_id == actor.department_id

@@ -1,0 +1,587 @@
+"""Tracking services: sign-for, returns, feedback, extensions, close, reopen, revisit, cancel,
+and the scoped ticket list and detail.
+
+Each mutating service is one transaction (``_transaction``): load through ``scoping`` (so a
+row outside a liaison's department is a 404), change state only through ``transitions``,
+write the outbox rows the step implies, commit. Time comes in as ``now``.
+
+A concurrent change of the same ticket (the ticket's ``version``, see ``transitions``) makes
+the commit fail with ``StaleDataError``; the service then runs once more from a fresh read,
+so the loser of a race is answered from the state the winner left: two simultaneous
+sign-fors of one assignment give one 200 and one 409 "the assignment is accepted".
+
+Notifications written here (SMS, kind ``notice``; never a child's or reporter's data):
+    return requested        → center supervisors (they decide)
+    return approved         → the department; and center supervisors when no lead is left
+                              (the ticket is ``new`` again and needs re-dispatch)
+    return rejected         → the department (the dispatch is binding; its due time)
+    ticket awaits review    → center supervisors
+    extension requested     → center supervisors
+    extension approved/rejected → the department (the feedback due time in force)
+    ticket reopened         → every department that works on it again (its new due time)
+    ticket cancelled        → every department whose order was withdrawn
+"Center supervisors" are the active supervisor accounts with a phone; when there are none,
+the duty phones (``HOTLINE_DUTY_PHONES``) so a decision request is never dropped. Messages
+for non-emergency tickets wait for the end of quiet hours; emergency ones go at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from hotline.dispatch import deadlines
+from hotline.errors import Conflict, ValidationError
+from hotline.extensions import db
+from hotline.models import (
+    AccessLog,
+    Assignment,
+    Department,
+    Extension,
+    Feedback,
+    MessageKind,
+    ReferenceCode,
+    Revisit,
+    Role,
+    Ticket,
+    TicketEvent,
+    User,
+)
+from hotline.notify import templates
+from hotline.notify.outbox import add_message
+from hotline.tracking import lifecycle, scoping
+from hotline.tracking.stats import compute_stats
+from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
+
+T = TypeVar("T")
+
+# A liaison's "due soon" work list: live assignments whose watched deadline falls in this window.
+DUE_SOON = timedelta(hours=24)
+
+
+# --- transactions --------------------------------------------------------------------------
+
+
+def _transaction(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run ``fn`` and commit; roll back on any error; once more after a lost race."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> T:
+        for attempt in (1, 2):
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except StaleDataError:
+                db.session.rollback()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                db.session.rollback()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
+# --- reference data and time -----------------------------------------------------------------
+
+
+def _tz() -> str:
+    return current_app.config.get("HOTLINE_TIMEZONE") or deadlines.DEFAULT_TZ
+
+
+def urgency_policy(urgency: str | None) -> dict[str, Any]:
+    """The sign-for and feedback deadline policies of an urgency (reference data)."""
+    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
+    if row is None:
+        row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code="normal"))
+    return dict(row.data) if row is not None else {}
+
+
+def _urgency_name(urgency: str | None) -> str:
+    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
+    return row.name if row is not None else (urgency or "")
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(_tz())).strftime("%m月%d日%H:%M")
+
+
+def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
+    """``due`` moved by ``days`` granted: working days for urgencies counted that way, else clock days."""
+    if lifecycle.extension_in_working_days(urgency):
+        return deadlines.add_working_days(due, days, _tz())
+    return deadlines.add_clock(due, days, "days")
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
+    from hotline.reference.services import setting
+    from hotline.tracking.ladder import parse_ladder, quiet_until
+
+    ladder = parse_ladder(setting("escalation"), _tz())
+    return quiet_until(ladder, now, ticket.urgency == "emergency")
+
+
+def department_phones(department: Department) -> list[str]:
+    """A department's liaison phones: its liaison accounts' phones and any listed on the department."""
+    users = db.session.scalars(
+        sa.select(User.phone).where(
+            User.department_id == department.id, User.role == Role.LIAISON, User.active.is_(True), User.phone.is_not(None)
+        )
+    )
+    return list(dict.fromkeys([*users, *(department.liaison_phones or [])]))
+
+
+def center_phones() -> list[str]:
+    phones = db.session.scalars(
+        sa.select(User.phone).where(User.role == Role.SUPERVISOR, User.active.is_(True), User.phone.is_not(None))
+    )
+    return list(dict.fromkeys(phones)) or list(current_app.config.get("HOTLINE_DUTY_PHONES") or [])
+
+
+def _send(phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any) -> None:
+    body = templates.render(template, number=ticket.number or f"#{ticket.id}", urgency=_urgency_name(ticket.urgency), **fields)
+    not_before = _quiet_until(ticket, now)
+    for phone in phones:
+        add_message(
+            phone, body, MessageKind.NOTICE, ticket_id=ticket.id, assignment_id=assignment.id if assignment else None,
+            emergency=ticket.urgency == "emergency", not_before=not_before,
+        )
+
+
+def _tell_department(assignment: Assignment, template: str, now: datetime, **fields: Any) -> None:
+    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, **fields)
+
+
+def _tell_center(ticket: Ticket, template: str, now: datetime, assignment: Assignment | None = None, **fields: Any) -> None:
+    _send(center_phones(), template, ticket, now, assignment, **fields)
+
+
+def _watched_due(assignment: Assignment) -> datetime:
+    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
+    return assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
+
+
+# --- ticket-level consequences of assignment steps -------------------------------------------
+
+
+def _pairs(ticket: Ticket) -> list[tuple[str, str]]:
+    return [(a.role, a.status) for a in ticket.assignments]
+
+
+def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime) -> None:
+    """Move the ticket when its assignments say so: unroute without a lead, submit when all are done."""
+    pairs = _pairs(ticket)
+    if ticket.status in ("dispatched", "in_progress") and not lifecycle.has_lead(pairs):
+        change_ticket(ticket, "unroute", actor=actor, now=now, reason="主办单位退单已批准 the lead's return was approved")
+        _tell_center(ticket, "ticket_unrouted", now)
+    elif ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
+        change_ticket(ticket, "submit", actor=actor, now=now)
+        _tell_center(ticket, "awaiting_verification", now)
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+@_transaction
+def accept_assignment(assignment_id: int, *, actor: User, now: datetime) -> Assignment:
+    """签收: only from ``pending``; the first sign-for starts the ticket."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    change_assignment(assignment, "accept", actor=actor, now=now)
+    if assignment.ticket.status == "dispatched":
+        change_ticket(assignment.ticket, "start", actor=actor, now=now)
+    return assignment
+
+
+@_transaction
+def request_return(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+    """退单 request: the center decides; the clocks keep running meanwhile."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    change_assignment(assignment, "request_return", actor=actor, now=now, reason=reason)
+    _tell_center(assignment.ticket, "return_requested", now, assignment, bureau=assignment.department.name)
+    return assignment
+
+
+@_transaction
+def approve_return(assignment_id: int, *, actor: User, now: datetime, note: str | None = None) -> Assignment:
+    """The center accepts a return: the order is ``returned``; no lead left → the ticket is ``new``."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    change_assignment(assignment, "approve_return", actor=actor, now=now, reason=note)
+    _tell_department(assignment, "return_approved", now)
+    _after_assignment_step(assignment.ticket, actor=actor, now=now)
+    return assignment
+
+
+@_transaction
+def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+    """The dispatch is binding: back to the state before the request; the department is told."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason)
+    _tell_department(assignment, "return_rejected", now, due=_local(_watched_due(assignment)))
+    return assignment
+
+
+@_transaction
+def add_feedback(assignment_id: int, summary: str, final: bool, *, actor: User, now: datetime) -> Feedback:
+    """反馈, interim or final (only once signed for); the last final feedback submits the ticket."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    feedback = Feedback(assignment_id=assignment.id, author_id=actor.id, summary=summary, final=final, created_at=now)
+    db.session.add(feedback)
+    db.session.flush()
+    change_assignment(
+        assignment, "final_feedback" if final else "feedback", actor=actor, now=now,
+        data={"feedback_id": feedback.id, "final": final},
+    )
+    if final:
+        _after_assignment_step(assignment.ticket, actor=actor, now=now)
+    return feedback
+
+
+# --- extensions ----------------------------------------------------------------------------
+
+
+@_transaction
+def request_extension(assignment_id: int, days: int, reason: str, *, actor: User, now: datetime) -> Extension:
+    """延期 request, before the feedback deadline; at most ``EXTENSION_MAX_DAYS`` in all."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    if (assignment.status, "extend") not in lifecycle.ASSIGNMENT:
+        raise Conflict(
+            f"派单当前状态为 {assignment.status}，不能申请延期。 assignment is '{assignment.status}': no extension can be requested",
+            {"status": [assignment.status]},
+        )
+    if now >= assignment.feedback_due_at:
+        raise Conflict(
+            "反馈期限已过，不能再申请延期。 the feedback deadline has passed: request an extension before it",
+            {"feedback_due_at": [assignment.feedback_due_at.isoformat()]},
+        )
+    waiting = db.session.scalar(
+        sa.select(Extension.id).where(Extension.assignment_id == assignment.id, Extension.status == "pending")
+    )
+    if waiting is not None:
+        raise Conflict(
+            f"已有待审批的延期申请 #{waiting}。 extension request {waiting} is still pending", {"extension_id": [waiting]}
+        )
+    left = lifecycle.EXTENSION_MAX_DAYS - (assignment.extended_days or 0)
+    if days > left:
+        raise ValidationError(
+            f"延期总计不得超过 {lifecycle.EXTENSION_MAX_DAYS} 天，还可申请 {left} 天。 at most {left} more days",
+            {"days": [f"at most {max(left, 0)} more days (total {lifecycle.EXTENSION_MAX_DAYS})"]},
+        )
+    extension = Extension(
+        assignment_id=assignment.id, days=days, reason=reason, status="pending", requested_by_id=actor.id, created_at=now
+    )
+    db.session.add(extension)
+    db.session.flush()
+    assignment.ticket.updated_at = now
+    record_event(
+        assignment.ticket, "extension.request", actor=actor, now=now, assignment=assignment, to_status="pending",
+        reason=reason, data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
+    )
+    _tell_center(assignment.ticket, "extension_requested", now, assignment, bureau=assignment.department.name, days=str(days))
+    return extension
+
+
+@_transaction
+def approve_extension(
+    extension_id: int, *, actor: User, now: datetime, days: int | None = None, note: str | None = None
+) -> Extension:
+    """Grant the request (or fewer days): ``feedback_due_at`` moves by the days granted."""
+    extension = scoping.extension_for(actor, extension_id)
+    assignment = extension.assignment
+    granted = extension.days if days is None else days
+    if granted > extension.days:
+        raise ValidationError(
+            f"批准天数不能超过申请的 {extension.days} 天。", {"days": [f"at most the {extension.days} days requested"]}
+        )
+    requested = extension.days
+    extension.days = granted
+    change_extension(extension, "approve", actor=actor, now=now, reason=note)
+    ticket = assignment.ticket
+    new_due = _extend(assignment.feedback_due_at, granted, ticket.urgency)
+    change_assignment(
+        assignment, "extend", actor=actor, now=now, reason=note, feedback_due_at=new_due,
+        data={"extension_id": extension.id, "days": granted, "days_requested": requested},
+    )
+    assignment.extended_days = (assignment.extended_days or 0) + granted
+    record_event(
+        ticket, "extension.public", actor=actor, now=now, from_status=ticket.status, to_status=ticket.status,
+        public_note=lifecycle.EXTENDED_NOTE, data={"extension_id": extension.id},
+    )
+    _tell_department(assignment, "extension_approved", now, due=_local(new_due), days=str(granted))
+    return extension
+
+
+@_transaction
+def reject_extension(extension_id: int, *, actor: User, now: datetime, reason: str | None = None) -> Extension:
+    extension = scoping.extension_for(actor, extension_id)
+    change_extension(extension, "reject", actor=actor, now=now, reason=reason)
+    assignment = extension.assignment
+    _tell_department(assignment, "extension_rejected", now, due=_local(assignment.feedback_due_at))
+    return extension
+
+
+def list_extensions(*, actor: User, status: str | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """Extension requests, oldest first (the supervisors' queue with ``status=pending``)."""
+    query = scoping.extensions(actor)
+    if status:
+        query = query.where(Extension.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Extension.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "total": total}
+
+
+# --- tickets -------------------------------------------------------------------------------
+
+
+def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
+    """Back to work: new deadlines from ``now`` by the urgency policy for every order not returned."""
+    change_ticket(ticket, "reopen", actor=actor, now=now, reason=reason)
+    policy = urgency_policy(ticket.urgency)
+    tz = _tz()
+    feedback_due = deadlines.due_at(now, policy["feedback"], tz)
+    for assignment in ticket.assignments:
+        if assignment.status == "returned":
+            continue
+        sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == "pending" else None
+        change_assignment(
+            assignment, "reopen", actor=actor, now=now, reason=reason, sign_due_at=sign_due, feedback_due_at=feedback_due
+        )
+        _tell_department(assignment, "ticket_reopened", now, due=_local(feedback_due))
+
+
+@_transaction
+def close_ticket(ticket_id: int, note: str, *, actor: User, now: datetime) -> Ticket:
+    """办结 after review: only from ``awaiting_verification``."""
+    ticket = scoping.ticket_for(actor, ticket_id)
+    change_ticket(ticket, "close", actor=actor, now=now, reason=note)
+    return ticket
+
+
+@_transaction
+def reopen_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) -> Ticket:
+    ticket = scoping.ticket_for(actor, ticket_id)
+    _reopen(ticket, reason, actor=actor, now=now)
+    return ticket
+
+
+@_transaction
+def revisit_ticket(ticket_id: int, outcome: str, note: str | None, *, actor: User, now: datetime) -> Ticket:
+    """回访 of a closed ticket; ``unsatisfied`` reopens it."""
+    ticket = scoping.ticket_for(actor, ticket_id)
+    public = lifecycle.REVISITED_NOTE if outcome in lifecycle.SATISFIED_OUTCOMES else None
+    change_ticket(ticket, "revisit", actor=actor, now=now, reason=note, data={"outcome": outcome}, public_note=public)
+    db.session.add(Revisit(ticket_id=ticket.id, outcome=outcome, note=note, by_id=actor.id, created_at=now))
+    if outcome in lifecycle.REOPENING_OUTCOMES:
+        _reopen(ticket, "回访不满意 unsatisfied revisit" + (f": {note}" if note else ""), actor=actor, now=now)
+    return ticket
+
+
+@_transaction
+def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) -> Ticket:
+    """Duplicate or invalid: the ticket is cancelled and every live order withdrawn."""
+    ticket = scoping.ticket_for(actor, ticket_id)
+    change_ticket(ticket, "cancel", actor=actor, now=now, reason=reason)
+    for assignment in ticket.assignments:
+        if assignment.status in lifecycle.LIVE_ASSIGNMENT_STATES:
+            change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
+            _tell_department(assignment, "ticket_cancelled", now)
+    return ticket
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _watched_due_sql() -> sa.ColumnElement:
+    signing = sa.or_(
+        Assignment.status == "pending",
+        sa.and_(Assignment.status == "return_requested", Assignment.status_before_return == "pending"),
+    )
+    return sa.case((signing, Assignment.sign_due_at), else_=Assignment.feedback_due_at)
+
+
+def _live_sql() -> sa.ColumnElement[bool]:
+    return Assignment.status.in_(sorted(lifecycle.LIVE_ASSIGNMENT_STATES))
+
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """A live assignment past the deadline it is held to (sign-for while pending, else feedback)."""
+    return sa.and_(_live_sql(), _watched_due_sql() < now)
+
+
+VIEWS: dict[str, Callable[[datetime], sa.ColumnElement[bool]]] = {
+    "pending": lambda now: Assignment.status == "pending",
+    "due_soon": lambda now: sa.and_(_live_sql(), _watched_due_sql() >= now, _watched_due_sql() < now + DUE_SOON),
+    "overdue": overdue_clause,
+    "return_requested": lambda now: Assignment.status == "return_requested",
+}
+
+
+def _code_exists(kind: str, code: str) -> bool:
+    if kind == "bureau":
+        return db.session.scalar(sa.select(Department.id).filter_by(code=code)) is not None
+    return db.session.scalar(sa.select(ReferenceCode.id).filter_by(kind=kind, code=code)) is not None
+
+
+def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict[str, Any]:
+    """Tickets the actor may see, filtered and paginated: ``{"items", "total"}``.
+
+    ``view`` selects a work list by the actor's assignments (a liaison's own department's):
+    ``pending`` to sign for, ``due_soon`` (deadline within ``DUE_SOON``), ``overdue``, and
+    ``return_requested`` (the center's queue of returns to decide); items come soonest
+    deadline first. Otherwise newest first.
+    """
+    errors = {}
+    for name, kind in (("bureau", "bureau"), ("urgency", "urgency"), ("protection_type", "protection_type")):
+        if filters.get(name) and not _code_exists(kind, filters[name]):
+            errors[name] = [f"unknown code '{filters[name]}'"]
+    if errors:
+        raise ValidationError("输入有误 Validation failed", errors)
+    query = scoping.tickets(actor)
+    for name in ("status", "urgency", "channel", "call_sid"):
+        if filters.get(name):
+            query = query.where(getattr(Ticket, name) == filters[name])
+    if filters.get("protection_type"):
+        query = query.where(sa.cast(Ticket.protection_types, sa.String).like(f'%"{filters["protection_type"]}"%'))
+    own = scoping.assignment_filter(actor)
+    if filters.get("bureau"):
+        in_bureau = (
+            sa.select(Assignment.ticket_id)
+            .join(Department, Department.id == Assignment.department_id)
+            .where(own, Department.code == filters["bureau"])
+        )
+        query = query.where(Ticket.id.in_(in_bureau))
+    if filters.get("overdue") is not None:
+        late = sa.select(Assignment.ticket_id).where(own, overdue_clause(now))
+        query = query.where(Ticket.id.in_(late) if filters["overdue"] else Ticket.id.not_in(late))
+    view = filters.get("view")
+    if view:
+        due = (
+            sa.select(Assignment.ticket_id, sa.func.min(_watched_due_sql()).label("due"))
+            .where(own, VIEWS[view](now))
+            .group_by(Assignment.ticket_id)
+            .subquery()
+        )
+        query = query.join(due, due.c.ticket_id == Ticket.id).order_by(due.c.due, Ticket.id)
+    else:
+        query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    page, per_page = filters.get("page", 1), filters.get("per_page", 50)
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [ticket_view(t, actor) for t in items], "total": total}
+
+
+@dataclass
+class TicketView:
+    """A ticket as one user may see it: the row, with what they may not see blanked out.
+
+    Attribute reads fall through to the ticket, so the output schemas work on either.
+    """
+
+    ticket: Ticket
+    overrides: dict[str, Any] = field(default_factory=dict)
+    assignments: list[Any] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        overrides = self.__dict__.get("overrides", {})
+        if name in overrides:
+            return overrides[name]
+        return getattr(self.__dict__["ticket"], name)
+
+
+@dataclass
+class AssignmentView:
+    assignment: Assignment
+    feedback: list[Feedback] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["assignment"], name)
+
+
+def reporter_overrides(ticket: Ticket, actor: User) -> dict[str, Any]:
+    """What a department sees of the reporter: nothing when anonymous, otherwise only a phone
+    to call back on (minimum necessary: the name is not needed to follow up). The center sees all."""
+    if not scoping.is_department_user(actor):
+        return {}
+    if ticket.reporter_anonymous:
+        return {"reporter_name": None, "reporter_phone": None}
+    return {"reporter_name": None}
+
+
+def ticket_view(ticket: Ticket, actor: User, *, detail: bool = False) -> TicketView:
+    assignments = []
+    for assignment in ticket.assignments:
+        own = scoping.can_see_assignment(actor, assignment)
+        assignments.append(
+            AssignmentView(
+                assignment,
+                feedback=list(assignment.feedback) if own and detail else [],
+                extensions=list(assignment.extensions) if own and detail else [],
+            )
+        )
+    return TicketView(ticket, reporter_overrides(ticket, actor), assignments)
+
+
+def _timeline(ticket: Ticket, actor: User) -> list[dict[str, Any]]:
+    own_assignments = {a.id for a in ticket.assignments if scoping.can_see_assignment(actor, a)}
+    events = db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    ).all()
+    items: list[dict[str, Any]] = []
+    for event in events:
+        if event.assignment_id is not None and event.assignment_id not in own_assignments:
+            continue
+        items.append(
+            {
+                "id": event.id, "at": event.created_at, "action": event.action,
+                "actor": event.actor.username if event.actor else None,
+                "actor_role": event.actor.role if event.actor else None,
+                "assignment_id": event.assignment_id, "bureau": (event.data or {}).get("bureau"),
+                "from_status": event.from_status, "to_status": event.to_status, "reason": event.reason,
+                "data": event.data or {}, "public_note": event.public_note,
+            }
+        )
+    if actor.role in (Role.SUPERVISOR, Role.ADMIN):
+        reads = db.session.scalars(sa.select(AccessLog).where(AccessLog.ticket_id == ticket.id).order_by(AccessLog.id)).all()
+        for read in reads:
+            items.append(
+                {
+                    "id": None, "at": read.created_at, "action": "read", "actor": read.user.username,
+                    "actor_role": read.user.role, "assignment_id": None, "bureau": None, "from_status": None,
+                    "to_status": None, "reason": None, "data": {"via": read.via}, "public_note": None,
+                }
+            )
+        items.sort(key=lambda item: (item["at"], item["action"] == "read"))
+    return items
+
+
+def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") -> TicketView:
+    """The full ticket with its timeline. Every read is recorded in the access log first."""
+    ticket = scoping.ticket_for(actor, ticket_id)
+    db.session.add(AccessLog(user_id=actor.id, ticket_id=ticket.id, via=via, created_at=now))
+    db.session.commit()
+    view = ticket_view(ticket, actor, detail=True)
+    view.timeline = _timeline(ticket, actor)
+    return view
+
+
+def stats(start: date | None, end: date | None, *, now: datetime) -> dict[str, Any]:
+    """The figures of ``hotline.tracking.stats`` for ``start``..``end`` (default: this month so far)."""
+    tz = _tz()
+    today = now.astimezone(ZoneInfo(tz)).date()
+    start = start or date(today.year, today.month, 1)
+    end = end or max(today, start)
+    return compute_stats(start, end, now=now, tz=tz)

@@ -214,7 +214,7 @@ def rules():
                 per_rule = _rule_errors((exc.errors or {}).get("rules", {}))
                 problems = per_rule.pop(-1, []) or [_("Some rules are not valid: see the messages beside them.")]
             except Conflict as exc:
-                problems = [exc.message]
+                problems, status = [exc.message], 409
             else:
                 flash(_("Rules saved as version %(v)s.", v=saved["version"]), "success")
                 return redirect(url_for("admin_pages.rules"))
@@ -230,7 +230,7 @@ def rules():
                 problems = per_rule.pop(-1, [])
             else:
                 preview = result
-        status = 422 if per_rule or problems else 200
+        status = status if status != 200 else (422 if per_rule or problems else 200)
     return render_template(
         "admin/rules.html", current=current, texts=texts, per_rule=per_rule, problems=problems, preview=preview,
         sample=sample, versions=list_rule_versions()[:10], action=ActionForm(formdata=None),

@@ -207,6 +207,12 @@ def attach_errors(form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapp
                 field = getattr(form, name)
                 field.errors = [*list(field.errors or []), *messages]
                 return
+        # A missing group ("location" when no street was chosen): its first field.
+        for path, name in by_path.items():
+            if prefix and path[: len(prefix)] == prefix:
+                field = getattr(form, name)
+                field.errors = [*list(field.errors or []), *messages]
+                return
         unclaimed.extend(f"{'.'.join(prefix)}: {m}" if prefix else m for m in messages)
 
     walk(errors or {}, ())

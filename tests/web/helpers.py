@@ -35,3 +35,38 @@ def user(username: str) -> User:
 
 def days_ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+def ensure_user(username: str, role: str, bureau: str | None = None) -> User:
+    from hotline.auth.services import create_user
+
+    found = db.session.scalars(db.select(User).filter_by(username=username)).first()
+    return found or create_user(username, role, "secret-pw", bureau=bureau)
+
+
+def judicial_ticket(now: datetime | None = None, **changes: Any):
+    """A ticket the default rules give to one department only (public security leads judicial)."""
+    operator = ensure_user("walk-op", "operator")
+    return make_ticket(operator, now=now, protection_types=["judicial"], **changes)[0]
+
+
+def to_awaiting_verification(ticket, now: datetime | None = None):
+    from hotline.tracking.services import accept_assignment, add_feedback
+
+    liaison = ensure_user("walk-li", "liaison", bureau="public_security")
+    now = now or datetime.now(UTC)
+    for assignment in ticket.assignments:
+        accept_assignment(assignment.id, actor=liaison, now=now)
+        add_feedback(assignment.id, "已联系家长并报警处理。", True, actor=liaison, now=now)
+    db.session.expire_all()
+    return db.session.get(type(ticket), ticket.id)
+
+
+def walk_to_closed(now: datetime | None = None):
+    from hotline.tracking.services import close_ticket
+
+    ticket = to_awaiting_verification(judicial_ticket(now), now)
+    supervisor = ensure_user("walk-sup", "supervisor")
+    close_ticket(ticket.id, "核实无误", actor=supervisor, now=now or datetime.now(UTC))
+    db.session.expire_all()
+    return db.session.get(type(ticket), ticket.id)

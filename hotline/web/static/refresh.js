@@ -1,5 +1,6 @@
 // The supervisor board's overdue queue refreshes itself: every data-seconds it fetches the
-// server-rendered queue and swaps it in. Without JavaScript a <noscript> meta refresh reloads.
+// server-rendered queue and swaps it in (the "refresh" link does the same at once). Without
+// JavaScript the link reloads the page and a <noscript> meta refresh reloads it periodically.
 (function () {
   "use strict";
   var section = document.querySelector("[data-refresh]");
@@ -8,7 +9,7 @@
   var seconds = parseInt(section.getAttribute("data-seconds"), 10) || 30;
 
   function swap() {
-    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+    return fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) {
         if (r.redirected || !r.ok) { throw new Error("status " + r.status); }
         return r.text();
@@ -20,5 +21,9 @@
       .catch(function () { /* keep the last queue; try again next time */ });
   }
 
+  var now = document.getElementById("refresh-now");
+  if (now) {
+    now.addEventListener("click", function (event) { event.preventDefault(); swap(); });
+  }
   setInterval(swap, seconds * 1000);
 })();

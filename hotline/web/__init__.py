@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from hotline.extensions import db
@@ -27,6 +27,11 @@ babel = Babel()
 # /admin/rq is rq-dashboard (admin-only, its own jQuery POSTs carry no token; the session
 # cookie is SameSite=Lax, so a cross-site form cannot post with it).
 CSRF_EXEMPT_PREFIXES = ("/api/", "/twilio/", "/admin/rq")
+# Everything the pages load comes from this app; inline style attributes are the only exception.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 
 
 @login_manager.user_loader
@@ -55,8 +60,20 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith(CSRF_EXEMPT_PREFIXES):
             csrf.protect()
 
-    for module in (public, operator, liaison, supervisor, admin, tickets, exports):
+    modules = (public, operator, liaison, supervisor, admin, tickets, exports)
+    for module in modules:
         app.register_blueprint(module.bp)
+    ours = {module.bp.name for module in modules}
+
+    @app.after_request
+    def _page_headers(response):
+        if request.blueprint in ours:
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if current_user.is_authenticated:  # staff pages carry children's data: keep them out of caches
+                response.headers["Cache-Control"] = "no-store"
+        return response
     init_templating(app)
     _register_swagger_assets(app)
 

@@ -105,9 +105,9 @@ def users():
         if ok:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin_pages.users"))
-    return render_template(
-        "admin/users.html", users=list_users(), form=form, problems=problems, action=ActionForm(formdata=None)
-    ), (422 if problems or form.errors else 200)
+    return render_template("admin/users.html", users=list_users(), form=form, problems=problems), (
+        422 if problems or form.errors else 200
+    )
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -27,13 +27,23 @@ LAUNCH_ARGS = [
 ]
 
 
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists():
+SKIPPED: list[str] = []
+
+
+def _require_browser(chromium: str = CHROMIUM) -> None:
+    if Path(chromium).exists():
         return
     reason = "Chromium not installed: apt-get install chromium"
     if os.environ.get("HOTLINE_REQUIRE_BROWSER") == "1":
         pytest.fail(reason + " (HOTLINE_REQUIRE_BROWSER=1)", pytrace=False)
+    SKIPPED.append(reason)
     pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say why the browser tests did not run, even without -rs."""
+    if SKIPPED:
+        terminalreporter.write_line(f"browser tests skipped ({len(SKIPPED)}): {SKIPPED[0]}", yellow=True)
 
 
 def _free_port() -> int:

@@ -86,12 +86,15 @@ def _is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[str]) -> sa.Insert:
+def _insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[str], returning: sa.Column) -> list:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, one cached statement for any number of rows;
+    returns ``returning`` of the rows actually inserted."""
     if _is_postgres():
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(rows).on_conflict_do_nothing(index_elements=unique)
+    statement = insert(table).on_conflict_do_nothing(index_elements=unique).returning(returning)
+    return list(db.session.execute(statement, rows).scalars())
 
 
 def _local_text(moment: datetime, tz: str) -> str:
@@ -137,10 +140,10 @@ class _Pass:
             result.skipped += len(decided.skipped)
         taken: set[int] = set()
         if steps:
-            insert = _insert_ignoring_duplicates(
-                EscalationStep.__table__, steps, ["assignment_id", "deadline_kind", "due_at", "level"]
-            ).returning(EscalationStep.__table__.c.assignment_id)
-            taken = set(db.session.execute(insert).scalars())
+            table = EscalationStep.__table__
+            taken = set(_insert_ignoring_duplicates(
+                table, steps, ["assignment_id", "deadline_kind", "due_at", "level"], table.c.assignment_id
+            ))
         for ident, (row, watched, decided) in plans.items():
             if decided.fire is None:
                 continue
@@ -231,13 +234,13 @@ def chase_overdue(now: datetime, batch_size: int = BATCH_SIZE) -> ChaseResult:
         if not rows:
             db.session.rollback()
             break
+        seen.update(row.id for row in rows)  # before the commit expires the rows
         try:
             chase.batch(rows)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        seen.update(row.id for row in rows)
     log.info("%s", chase.result.summary())
     return chase.result
 
@@ -272,10 +275,8 @@ def send_daily_digest(now: datetime) -> int:
     directory = Directory()
     phones = directory.phones(("center",), None)
     total = sum(counts.values())
-    insert = _insert_ignoring_duplicates(
-        DigestRun.__table__, [{"day": local_day, "overdue": total, "messages": len(phones), "created_at": now}], ["day"]
-    ).returning(DigestRun.__table__.c.id)
-    if db.session.execute(insert).scalar() is None:
+    run = {"day": local_day, "overdue": total, "messages": len(phones), "created_at": now}
+    if not _insert_ignoring_duplicates(DigestRun.__table__, [run], ["day"], DigestRun.__table__.c.id):
         db.session.rollback()
         return 0
     names = {code: department.name for code, department in directory.by_code.items()}

@@ -2,16 +2,21 @@
 
 An item is an assignment whose watched deadline (``ladder.watched_deadline``: sign-for while
 pending, feedback once accepted, the same clock while a return waits) is at or before
-``at``. The query is two index range scans, one per deadline column
-(``ix_assignments_status_sign_due_at`` and ``ix_assignments_status_feedback_due_at``),
-so it costs what is overdue, not what is open. ``escalation_level`` is the highest ladder
-level fired for that very deadline (0 = none yet; reminders don't count), so a new deadline
-after an extension or a reopen starts again at 0.
+``at``. ``escalation_level`` is the highest ladder level fired for that very deadline
+(0 = none yet; reminders don't count), so a new deadline after an extension or a reopen
+starts again at 0.
+
+The query reads what is late, not what is open: one branch per (deadline kind, status), each
+a range of the ``(status, deadline)`` index read in deadline order and cut at the page size,
+then merged. The cut matters: PostgreSQL cannot know that accepted assignments (whose
+sign-for deadlines are all past) are not pending ones, so it expects a large share of the
+table to match and would otherwise choose to scan it whole.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +30,21 @@ from hotline.tracking.ladder import RETURN_REQUESTED, WATCHED, overdue_seconds
 DEFAULT_LIMIT = 1000
 
 
-def _branch(kind: str, at: datetime, department_id: int | None) -> sa.Select:
+def _ranges(at: datetime, department_id: int | None) -> Iterator[tuple[str, sa.ColumnElement, list]]:
+    """(kind, deadline column, conditions) of each index range that holds late items."""
     a = Assignment
-    states = [status for status, watched in WATCHED.items() if watched == kind]
-    due = a.sign_due_at if kind == "sign" else a.feedback_due_at
+    for kind in sorted(set(WATCHED.values())):
+        states = [status for status, watched in WATCHED.items() if watched == kind]
+        due = a.sign_due_at if kind == "sign" else a.feedback_due_at
+        extra = [a.department_id == department_id] if department_id is not None else []
+        yield kind, due, [a.status.in_(states), due <= at, *extra]
+        # A waiting return keeps the clock of the state it came from.
+        waiting = sa.func.coalesce(a.status_before_return, "pending").in_(states)
+        yield kind, due, [a.status == RETURN_REQUESTED, waiting, due <= at, *extra]
+
+
+def _items(kind: str, due: sa.ColumnElement, conditions: list, limit: int) -> sa.Select:
+    a = Assignment
     level = (
         sa.select(sa.func.coalesce(sa.func.max(EscalationStep.level), 0))
         .where(
@@ -39,7 +55,7 @@ def _branch(kind: str, at: datetime, department_id: int | None) -> sa.Select:
         )
         .scalar_subquery()
     )
-    query = (
+    branch = (
         sa.select(
             a.id.label("assignment_id"),
             a.ticket_id.label("ticket_id"),
@@ -51,21 +67,27 @@ def _branch(kind: str, at: datetime, department_id: int | None) -> sa.Select:
         )
         .join(Ticket, Ticket.id == a.ticket_id)
         .join(Department, Department.id == a.department_id)
-        .where(
-            a.status.in_([*states, RETURN_REQUESTED]),
-            due <= at,
-            # A waiting return keeps the clock of the state it came from.
-            sa.or_(a.status.in_(states), sa.func.coalesce(a.status_before_return, "pending").in_(states)),
-        )
+        .where(*conditions)
+        .order_by(due, a.id)
+        .limit(limit)
+        .subquery()
     )
-    if department_id is not None:
-        query = query.where(a.department_id == department_id)
-    return query
+    return sa.select(branch)  # wrapped: SQLite refuses LIMIT inside a bare UNION member
 
 
-def overdue_select(at: datetime, department_id: int | None = None) -> sa.Subquery:
-    kinds = sorted(set(WATCHED.values()))
-    return sa.union_all(*(_branch(kind, at, department_id) for kind in kinds)).subquery("overdue")
+def overdue_statement(at: datetime, department_id: int | None = None, limit: int = DEFAULT_LIMIT) -> sa.Select:
+    """The page of late items, most overdue first."""
+    merged = sa.union_all(*(_items(kind, due, conditions, limit) for kind, due, conditions in _ranges(at, department_id)))
+    overdue = merged.subquery("overdue")
+    return sa.select(overdue).order_by(overdue.c.due_at, overdue.c.assignment_id).limit(limit)
+
+
+def overdue_count_statement(at: datetime, department_id: int | None = None) -> sa.Select:
+    counts = [
+        sa.select(sa.func.count()).select_from(Assignment).where(*conditions).scalar_subquery()
+        for _kind, _due, conditions in _ranges(at, department_id)
+    ]
+    return sa.select(sum(counts[1:], counts[0]))
 
 
 def _department_id(bureau: str | None) -> int | None:
@@ -78,21 +100,26 @@ def _department_id(bureau: str | None) -> int | None:
 
 
 def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
-    """Items late at ``at`` (default: now), most overdue first."""
+    """Items late at ``at`` (default: now), most overdue first, at most ``limit``; ``total`` counts all."""
     department_id = _department_id(bureau)
-    overdue = overdue_select(at, department_id)
-    rows = db.session.execute(
-        sa.select(overdue).order_by(overdue.c.due_at, overdue.c.assignment_id).limit(limit)
-    ).mappings()
+    rows = db.session.execute(overdue_statement(at, department_id, limit)).mappings()
     items = [dict(row, overdue_seconds=overdue_seconds(row["due_at"], at)) for row in rows]
     total = len(items)
     if total >= limit:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(overdue))
+        total = db.session.scalar(overdue_count_statement(at, department_id))
     return {"at": at, "items": items, "total": total}
 
 
 def overdue_by_department(at: datetime) -> Counter[str]:
     """How many items are late at ``at``, per department code (the daily digest)."""
-    overdue = overdue_select(at)
-    rows = db.session.execute(sa.select(overdue.c.bureau, sa.func.count()).group_by(overdue.c.bureau))
-    return Counter({bureau: count for bureau, count in rows})
+    counts: Counter[str] = Counter()
+    for _kind, _due, conditions in _ranges(at, None):
+        rows = db.session.execute(
+            sa.select(Department.code, sa.func.count())
+            .select_from(Assignment)
+            .join(Department, Department.id == Assignment.department_id)
+            .where(*conditions)
+            .group_by(Department.code)
+        )
+        counts.update({code: count for code, count in rows})
+    return counts

@@ -316,3 +316,46 @@ def test_returned_and_completed_assignments_are_not_chased(app, make_user):
     assert assignment(ident).next_escalation_at is None
     assert fired_total(chase_overdue(T3)) == 0
     assert steps(ident) == [("sign", 1)]
+
+
+def test_departments_set_contact_command(app, flask_cli):
+    from hotline.tracking.contacts import department_contacts
+
+    done = flask_cli("hotline", "departments", "set-contact", "leading_group_office", "--head", "+8613800000601",
+                     "--head", "+8613800000602", "--liaison", "+8613800000603")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leading_group_office: heads +8613800000601, +8613800000602; liaisons +8613800000603" in done.stdout
+    db.session.expire_all()
+    office = department_contacts("leading_group_office")
+    assert office.head_phones == ["+8613800000601", "+8613800000602"] and office.liaison_phones == ["+8613800000603"]
+    # Only the lists given are replaced.
+    assert flask_cli("hotline", "departments", "set-contact", "leading_group_office", "--head", "+8613800000609").returncode == 0
+    db.session.expire_all()
+    office = department_contacts("leading_group_office")
+    assert office.head_phones == ["+8613800000609"] and office.liaison_phones == ["+8613800000603"]
+    unknown = flask_cli("hotline", "departments", "set-contact", "nowhere", "--head", "+8613800000601")
+    assert unknown.returncode != 0 and "nowhere" in unknown.stderr
+    bad = flask_cli("hotline", "departments", "set-contact", "education", "--head", "0123")
+    assert bad.returncode != 0 and "E.164" in bad.stderr
+    assert flask_cli("hotline", "departments", "set-contact", "education").returncode != 0
+
+
+def test_requeue_failed_lists_and_requeues_failed_jobs(app, flask_cli, run_worker):
+    from rq import Queue
+
+    from hotline.queues import DEFAULT, get_redis
+
+    queue = Queue(DEFAULT, connection=get_redis())
+    job = queue.enqueue("workers.jobs.no_such_job", 42)
+    assert run_worker().returncode == 0
+    assert job.id in queue.failed_job_registry.get_job_ids()
+
+    listed = flask_cli("hotline", "requeue-failed", "--dry-run")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert job.id in listed.stdout and "workers.jobs.no_such_job" in listed.stdout and "would requeue 1 failed job(s)" in listed.stdout
+    assert job.id in queue.failed_job_registry.get_job_ids()
+
+    done = flask_cli("hotline", "requeue-failed")
+    assert done.returncode == 0 and "requeued 1 failed job(s)" in done.stdout
+    assert queue.failed_job_registry.get_job_ids() == [] and queue.job_ids == [job.id]
+    assert "requeued 0 failed job(s)" in flask_cli("hotline", "requeue-failed").stdout

@@ -87,11 +87,19 @@ def choose_menu(call_sid: str, digits: str | None, from_number: str | None, to_n
 
 
 def _settle(call: Call) -> None:
-    """A finished call is completed if an operator spoke with the caller, else missed."""
-    if call.status == CallStatus.CALLED_BACK:
-        return
-    if call.twilio_status in TERMINAL_TWILIO_STATUSES:
-        call.status = CallStatus.COMPLETED if call.answered_at else CallStatus.MISSED
+    """A finished call is completed if an operator spoke with the caller, else missed.
+
+    One UPDATE decides from the row as committed, so a dial result and a status callback
+    arriving together cannot leave an answered call ``missed`` (or the reverse).
+    """
+    db.session.flush()
+    db.session.execute(
+        sa.update(Call)
+        .where(Call.id == call.id, Call.status != CallStatus.CALLED_BACK,
+               Call.twilio_status.in_(TERMINAL_TWILIO_STATUSES))
+        .values(status=sa.case((Call.answered_at.is_not(None), CallStatus.COMPLETED.value), else_=CallStatus.MISSED.value))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def dial_finished(call_sid: str, dial_status: str | None, from_number: str | None, to_number: str | None, now: datetime) -> bool:
@@ -99,7 +107,10 @@ def dial_finished(call_sid: str, dial_status: str | None, from_number: str | Non
     call = _ensure_call(call_sid, from_number, to_number, now)
     answered = (dial_status or "").strip().lower() in ANSWERED_DIAL_STATUSES
     if answered and call.answered_at is None:
-        call.answered_at = now
+        db.session.execute(
+            sa.update(Call).where(Call.id == call.id, Call.answered_at.is_(None)).values(answered_at=now)
+            .execution_options(synchronize_session=False)
+        )
         _settle(call)
         db.session.commit()
     return answered

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.login_message = None  # the sign-in page says why on its own
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"  # "strong" would sign out a phone that changes network
 
     @app.before_request
     def _check_csrf():

@@ -127,3 +127,11 @@ def test_error_pages_are_html_in_the_pages_language(pages):
     assert "Not found" in text(english)
     api = pages.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.json["code"] == 404
+
+
+def test_failed_sign_ins_are_rate_limited_per_client(app, pages, make_user):
+    app.config["HOTLINE_LOGIN_RATE_LIMIT"] = "2 per minute"
+    make_user("op", "operator")
+    statuses = [pages.sign_in("op", "wrong").status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    assert "text/html" in pages.sign_in("op").headers["Content-Type"]

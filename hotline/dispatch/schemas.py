@@ -46,11 +46,18 @@ def _codes(**kwargs: Any) -> ma.fields.List:
 class CodesCheckedSchema(ma.Schema):
     """Runs the reference-data check on whatever fields loaded, beside the field errors."""
 
-    @ma.validates_schema(skip_on_field_errors=False)
-    def _known_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
+    @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _known_codes(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
         from hotline.dispatch.services import reference_errors
 
-        errors = reference_errors(data)
+        # A list with a bad item loads only its good items, and its errors are keyed by item
+        # index: check only lists that loaded whole, so one field never mixes both kinds.
+        original = original if isinstance(original, dict) else {}
+        checked = {
+            name: value for name, value in data.items()
+            if not isinstance(value, list) or (isinstance(original.get(name), list) and len(original[name]) == len(value))
+        }
+        errors = reference_errors(checked)
         if errors:
             raise ma.ValidationError(errors)
 

@@ -280,6 +280,8 @@ def test_codes_and_shapes_are_reported_together(login):
         ({"protection_types": []}, ("protection_types",)),
         ({"protection_types": None}, ("protection_types",)),
         ({"protection_types": "relief"}, ("protection_types",)),
+        ({"protection_types": [None, "sports"]}, ("protection_types",)),  # item errors and a bad code
+        ({"protection_types": ["relief", 5], "subject_categories": ["alien", None]}, ("subject_categories",)),
         ({"child": {"age": 18}}, ("child", "age")),
         ({"child": {"age": -1}}, ("child", "age")),
         ({"child": {"age": "nine"}}, ("child", "age")),

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.dispatch import deadlines
@@ -127,11 +128,10 @@ def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
 
 
 def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    from hotline.reference.services import setting
-    from hotline.tracking.ladder import parse_ladder, quiet_until
+    from hotline.tracking.chaser import configured_ladder
+    from hotline.tracking.ladder import quiet_until
 
-    ladder = parse_ladder(setting("escalation"), _tz())
-    return quiet_until(ladder, now, ticket.urgency == "emergency")
+    return quiet_until(configured_ladder(), now, ticket.urgency == "emergency")
 
 
 def department_phones(department: Department) -> list[str]:
@@ -478,6 +478,7 @@ def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     page, per_page = filters.get("page", 1), filters.get("per_page", 50)
+    query = query.options(selectinload(Ticket.assignments).joinedload(Assignment.department))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [ticket_view(t, actor) for t in items], "total": total}
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from hotline.errors import Conflict
 from hotline.extensions import db
-from hotline.models import Assignment, Extension, Ticket, TicketEvent, User
+from hotline.models import AccessLog, Assignment, Extension, Ticket, TicketEvent, User
 from hotline.tracking import lifecycle
 from hotline.tracking.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
 
@@ -196,6 +199,31 @@ def change_extension(extension: Extension, action: str, *, actor: User | None, n
         data={"extension_id": extension.id, "days": extension.days, "bureau": assignment.department.code},
     )
     return target
+
+
+APPEND_ONLY = (TicketEvent, AccessLog)
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _refuse_rewriting_history(session: Session, flush_context: Any, instances: Any) -> None:
+    """Events and access-log rows are written once: an ORM change or delete of one is a bug."""
+    for row in session.deleted:
+        if isinstance(row, APPEND_ONLY):
+            raise AppendOnlyError(f"{type(row).__name__} rows are append-only: no delete")
+    for row in session.dirty:
+        if isinstance(row, APPEND_ONLY) and session.is_modified(row, include_collections=False):
+            raise AppendOnlyError(f"{type(row).__name__} rows are append-only: no update")
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_rewrites(state: Any) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ in APPEND_ONLY:
+            raise AppendOnlyError(f"{state.bind_mapper.class_.__name__} rows are append-only")
+
+
+class AppendOnlyError(RuntimeError):
+    pass
 
 
 def schedule_chase(assignment: Assignment, now: datetime) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import AccessLog, Message, TicketEvent
+from hotline.tracking.transitions import AppendOnlyError
 
 REPORT = {
     "description": "邻居家孩子连续几天无人照看，晚上独自在家哭。",
@@ -130,6 +132,16 @@ def test_full_walk_through(login):
     for event in public_events:
         assert event.assignment_id is None
         assert event.to_status in {"new", "dispatched", "in_progress", "awaiting_verification", "closed", "cancelled"}
+
+    # The reporter's look-up shows them, with the ticket's status at each.
+    lookup = operator.client.get(f"/api/v1/reports/{ticket['tracking_code']}", headers={"X-Report-Secret": ticket["secret"]})
+    assert lookup.status_code == 200
+    updates = lookup.json["updates"]
+    assert [u["status"] for u in updates][-4:] == ["in_progress", "awaiting_verification", "closed", "closed"]
+    assert {"status": "in_progress", "note": "您反映的问题已重新交办，相关部门将继续办理。"} in [
+        {"status": u["status"], "note": u["note"]} for u in updates
+    ]
+    assert not any(p in text(lookup) for p in PRIVATE + ("civil_affairs", "supervisor"))
 
     # No SMS carries the child's or reporter's data.
     for message in db.session.scalars(sa.select(Message)).all():
@@ -277,3 +289,43 @@ def test_bad_bodies_name_the_fields(login):
         response = api.get(url) if body is None else api.post(url, json=body)
         assert response.status_code == 422, (url, body, response.json)
         assert field in response.json["errors"], (url, response.json)
+
+
+def test_an_assist_return_approved_after_the_lead_finished_submits_the_ticket(login):
+    operator = login("operator")
+    supervisor = login("supervisor", phone="+8613700000001")
+    lead = login("liaison", bureau="civil_affairs")
+    street = login("liaison", bureau="street:jiangyuan")
+    ticket = create(operator)
+    lead_a, street_a = by_bureau(ticket, "civil_affairs"), by_bureau(ticket, "street:jiangyuan")
+    lead.post(f"/api/v1/assignments/{lead_a['id']}/accept")
+    street.post(f"/api/v1/assignments/{street_a['id']}/accept")
+    lead.post(f"/api/v1/assignments/{lead_a['id']}/feedback", json={"summary": "已办结", "final": True})
+    r = street.post(f"/api/v1/assignments/{street_a['id']}/return", json={"reason": "孩子已搬离本街道"})
+    assert r.status_code == 200 and r.json["ticket_status"] == "in_progress"
+    r = supervisor.post(f"/api/v1/assignments/{street_a['id']}/return/approve", json={"reason": "核实属实"})
+    assert r.status_code == 200 and r.json["status"] == "returned"
+    assert r.json["ticket_status"] == "awaiting_verification"
+    assert any("请审核" in m.body for m in messages_to("+8613700000001"))
+
+
+def test_history_is_append_only(login):
+    operator = login("operator")
+    ticket = create(operator)
+    operator.get(f"/api/v1/tickets/{ticket['id']}")
+    event = db.session.scalar(sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket["id"]).limit(1))
+    read = db.session.scalar(sa.select(AccessLog).limit(1))
+    for change in (
+        lambda: setattr(event, "reason", "rewritten"),
+        lambda: db.session.delete(event),
+        lambda: setattr(read, "user_id", None),
+    ):
+        change()
+        with pytest.raises(AppendOnlyError):
+            db.session.commit()
+        db.session.rollback()
+    for statement in (sa.update(TicketEvent).values(reason="x"), sa.delete(AccessLog)):
+        with pytest.raises(AppendOnlyError):
+            db.session.execute(statement)
+        db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessLog)) == 1

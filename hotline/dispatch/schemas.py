@@ -192,7 +192,7 @@ class TicketSchema(ma.Schema):
             "dispatch": {"rule": ticket.dispatch_rule, "explanation": ticket.dispatch_explanation,
                          "rules_version": ticket.rules_version},
             "suggestion": ticket.dispatch_suggestion,
-            "related": related_tickets(ticket.id),
+            "related": related_tickets(ticket.id) if "related" in self.dump_fields else [],
         }
 
 

@@ -196,7 +196,8 @@ class TicketSummarySchema(TicketSchema):
     location = ma.fields.Nested(StreetSchema)
 
     class Meta:
-        exclude = ("description", "child", "reporter", "suggestion")
+        # ``related`` (repeat reports) costs a query per ticket: it is on the detail only.
+        exclude = ("description", "child", "reporter", "suggestion", "related")
 
 
 class TicketListSchema(ma.Schema):

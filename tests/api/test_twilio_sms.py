@@ -84,6 +84,9 @@ def test_repeat_texts_from_one_number_are_linked(twilio, login):
     related = operator.get(f"/api/v1/tickets/{second.id}").json["related"]
     assert [(r["id"], r["reason"]) for r in related] == [(first.id, "reporter_phone")]
     assert [r["id"] for r in operator.get(f"/api/v1/tickets/{first.id}").json["related"]] == [second.id]
+    # The list carries the flag; the links themselves are on the detail (no query per listed ticket).
+    listed = {t["id"]: t for t in operator.get("/api/v1/tickets").json["items"]}
+    assert listed[second.id]["repeat_flag"] is True and "related" not in listed[second.id]
 
 
 def test_a_withheld_number_is_never_a_repeat(twilio):

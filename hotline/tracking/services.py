@@ -504,9 +504,12 @@ class TicketView:
 
 @dataclass
 class AssignmentView:
+    """An assignment as one user may see it: another department's reasons and work stay out."""
+
     assignment: Assignment
     feedback: list[Feedback] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
+    return_reason: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["assignment"], name)
@@ -531,6 +534,7 @@ def ticket_view(ticket: Ticket, actor: User, *, detail: bool = False) -> TicketV
                 assignment,
                 feedback=list(assignment.feedback) if own and detail else [],
                 extensions=list(assignment.extensions) if own and detail else [],
+                return_reason=assignment.return_reason if own else None,
             )
         )
     return TicketView(ticket, reporter_overrides(ticket, actor), assignments)

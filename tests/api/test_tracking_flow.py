@@ -205,10 +205,12 @@ def test_liaison_sees_only_own_department_work_in_a_shared_ticket(login):
         api.post(f"/api/v1/assignments/{a['id']}/accept")
     street.post(f"/api/v1/assignments/{street_a['id']}/feedback", json={"summary": "街道秘密反馈内容", "final": False})
     street.post(f"/api/v1/assignments/{street_a['id']}/extensions", json={"days": 2, "reason": "街道延期理由"})
+    street.post(f"/api/v1/assignments/{street_a['id']}/return", json={"reason": "街道退单理由"})
 
     seen = lead.get(f"/api/v1/tickets/{ticket['id']}")
     body = text(seen)
-    assert "街道秘密反馈内容" not in body and "街道延期理由" not in body
+    assert "街道秘密反馈内容" not in body and "街道延期理由" not in body and "街道退单理由" not in body
+    assert "街道退单理由" not in text(lead.get("/api/v1/tickets"))
     assert {a["bureau"] for a in seen.json["assignments"]} == {"civil_affairs", "street:jiangyuan"}
     other = by_bureau(seen.json, "street:jiangyuan")
     assert other["feedback"] == [] and other["extensions"] == []
@@ -216,6 +218,7 @@ def test_liaison_sees_only_own_department_work_in_a_shared_ticket(login):
     # The street office and the center see the street office's work.
     assert "街道秘密反馈内容" in text(street.get(f"/api/v1/tickets/{ticket['id']}"))
     assert "街道延期理由" in text(supervisor.get(f"/api/v1/tickets/{ticket['id']}"))
+    assert by_bureau(supervisor.get(f"/api/v1/tickets/{ticket['id']}").json, "street:jiangyuan")["return_reason"] == "街道退单理由"
     # A liaison's extension list is their own department's only.
     assert lead.get("/api/v1/extensions").json["total"] == 0
     assert street.get("/api/v1/extensions").json["total"] == 1

@@ -8,8 +8,10 @@ Catalogs live in ``hotline/web/translations``; message ids are English and the
 needs no compile step; ``tests/web/test_i18n.py`` fails when it is stale or a string is
 missing. After editing a page::
 
-    .venv/bin/pybabel extract -F hotline/web/babel.cfg -o /tmp/messages.pot hotline/web
-    .venv/bin/pybabel update -i /tmp/messages.pot -d hotline/web/translations -l zh_Hans_CN
+    .venv/bin/pybabel extract -F hotline/web/babel.cfg -k _l --add-location=file --sort-by-file \
+        --no-wrap -o /tmp/messages.pot hotline/web
+    .venv/bin/pybabel update -i /tmp/messages.pot -d hotline/web/translations -l zh_Hans_CN \
+        --no-fuzzy-matching --ignore-obsolete --no-wrap
     (translate the new entries in messages.po)
     .venv/bin/pybabel compile -d hotline/web/translations -l zh_Hans_CN
 """

@@ -47,7 +47,7 @@ def _load_calendar() -> None:
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import queues
+    from hotline import queues, textguard
     from hotline.errors import Api, register_error_handlers
     from hotline.extensions import db, limiter, migrate
 
@@ -67,6 +67,8 @@ def _init_extensions(app: Flask) -> None:
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     app.extensions["hotline_api"] = api
     register_error_handlers(app)
+    textguard.init_app(app)
+    app.json.ensure_ascii = False  # readable Chinese in API bodies (JSON_AS_ASCII is gone in Flask 3)
 
 
 def _limiter_storage(app: Flask) -> str:

@@ -70,7 +70,6 @@ def defaults() -> dict:
         "OPENAPI_JSON_PATH": "v1/openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
-        "JSON_AS_ASCII": False,
         # Web pages (hotline/web): Chinese first, sessions, CSRF checked by path (see hotline/web).
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "hotline" / "web" / "translations"),

@@ -57,11 +57,20 @@ def _flatten_locations(errors: Any) -> Any:
     return errors
 
 
+def _string_keys(value: Any) -> Any:
+    """JSON objects need string keys; marshmallow reports list items by int index."""
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(item) for item in value]
+    return value
+
+
 def error_payload(code: int, message: str | None = None, errors: Any = None) -> dict[str, Any]:
     payload: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error")}
     payload["message"] = message or payload["status"]
     if errors:
-        payload["errors"] = _flatten_locations(errors)
+        payload["errors"] = _string_keys(_flatten_locations(errors))
     return payload
 
 

@@ -6,36 +6,16 @@ over time and a new one must never turn a call into an error.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 from hotline.dispatch.schemas import DESCRIPTION, ChildSchema, CodesCheckedSchema, LocationSchema, ReporterSchema
+from hotline.textguard import unstorable_text
 
-# Text no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates (not UTF-8).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SID = validate.Regexp(r"^[A-Za-z0-9_\-]{2,64}\Z", error="must be a Twilio SID")
 DIGITS = validate.Regexp(r"^[0-9*#]{0,40}\Z", error="keypad digits only")
-
-
-def unstorable_text(value: Any) -> Any:
-    """Errors shaped like the input for every string (value or key) a database cannot store."""
-    if isinstance(value, str):
-        return ["含有无法保存的字符 contains a character that cannot be stored (NUL or a lone surrogate)"] if UNSTORABLE.search(
-            value) else None
-    if isinstance(value, dict):
-        errors = {}
-        for key, item in value.items():
-            problem = unstorable_text(key) or unstorable_text(item)
-            if problem:
-                errors[UNSTORABLE.sub("\ufffd", str(key))] = problem
-        return errors or None
-    if isinstance(value, list):
-        errors = {index: problem for index, item in enumerate(value) if (problem := unstorable_text(item))}
-        return errors or None
-    return None
 
 
 class StorableTextSchema(ma.Schema):

@@ -252,6 +252,11 @@ class Ticket(db.Model):
     dispatch_suggestion: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     rules_version: Mapped[int | None]
     repeat_flag: Mapped[bool] = mapped_column(default=False)
+    # Normalised match keys for repeat reports (hotline.intake.repeats.match_keys), indexed so
+    # finding earlier reports about the same child, address or reporter is an index look-up.
+    child_key: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    address_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
+    phone_key: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -48,18 +48,6 @@ def normal_phone(value: str | None) -> str | None:
     return digits[-PHONE_TAIL:]
 
 
-def _squeezed(column: Any) -> Any:
-    """The SQL side of a prefilter: spaces trimmed out, lower case (the final check is in Python)."""
-    return sa.func.lower(sa.func.replace(sa.func.trim(column), " ", ""))
-
-
-def _phone_digits(column: Any) -> Any:
-    expr = column
-    for char in (" ", "-", "+", "(", ")"):
-        expr = sa.func.replace(expr, char, "")
-    return expr
-
-
 def match_reasons(new: Ticket, old: Ticket) -> list[str]:
     """Why ``old`` looks like the same case as ``new`` (empty: it does not)."""
     reasons = []
@@ -82,18 +70,24 @@ def match_reasons(new: Ticket, old: Ticket) -> list[str]:
     return reasons
 
 
+def match_keys(ticket: Ticket) -> None:
+    """Store the normalised child name, address and reporter phone the look-up compares."""
+    ticket.child_key = normal_text(ticket.child_name)
+    ticket.address_key = normal_text(ticket.address, minimum=4)
+    ticket.phone_key = normal_phone(ticket.reporter_phone)
+
+
 def _candidates(ticket: Ticket, now: datetime) -> list[Ticket]:
-    conditions = []
-    if name := normal_text(ticket.child_name):
-        conditions.append(_squeezed(Ticket.child_name) == (ticket.child_name or "").strip().replace(" ", "").lower())
-        conditions.append(_squeezed(Ticket.child_name) == name)
-    if normal_text(ticket.address, minimum=4):
-        conditions.append(_squeezed(Ticket.address) == (ticket.address or "").strip().replace(" ", "").lower())
-        if ticket.street_code:
-            # Punctuation differs more often than words: compare within the street in Python.
-            conditions.append(sa.and_(Ticket.street_code == ticket.street_code, Ticket.address.is_not(None)))
-    if phone := normal_phone(ticket.reporter_phone):
-        conditions.append(_phone_digits(Ticket.reporter_phone).like("%" + phone))
+    """Earlier open or recent tickets sharing a key: index look-ups, the final check is match_reasons."""
+    conditions = [
+        column == value
+        for column, value in (
+            (Ticket.child_key, ticket.child_key),
+            (Ticket.address_key, ticket.address_key),
+            (Ticket.phone_key, ticket.phone_key),
+        )
+        if value
+    ]
     if not conditions:
         return []
     return list(
@@ -105,7 +99,7 @@ def _candidates(ticket: Ticket, now: datetime) -> list[Ticket]:
                 sa.or_(*conditions),
             )
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(500)
+            .limit(100)
         )
     )
 
@@ -115,6 +109,7 @@ def link_repeats(ticket: Ticket, now: datetime) -> list[TicketLink]:
 
     Safe to call again after the ticket is edited: pairs already linked (either way) are kept.
     """
+    match_keys(ticket)
     if ticket.id is None:
         db.session.flush()
     existing = {

@@ -45,6 +45,7 @@ from hotline.models import (
 from hotline.notify import templates
 from hotline.notify.outbox import add_message
 from hotline.tracking import lifecycle, transitions
+from hotline.tracking.contacts import Directory
 from hotline.tracking.lifecycle import LIVE_ASSIGNMENT_STATES, PUBLIC_NOTES
 
 log = logging.getLogger(__name__)
@@ -522,19 +523,11 @@ def _announce_assignments(
 
 
 def _liaison_phones(departments: list[Department]) -> dict[int, list[str]]:
-    """Each department's liaison phones: its listed numbers plus its active liaisons' phones."""
-    phones = {d.id: list(dict.fromkeys(d.liaison_phones or ())) for d in departments}
-    if not phones:
-        return phones
-    rows = db.session.execute(
-        sa.select(User.department_id, User.phone)
-        .where(User.department_id.in_(phones), User.role == "liaison", User.active.is_(True), User.phone.is_not(None))
-        .order_by(User.id)
-    )
-    for department_id, phone in rows:
-        if phone and phone not in phones[department_id]:
-            phones[department_id].append(phone)
-    return phones
+    """Each department's liaison phones, from the one contacts directory."""
+    if not departments:
+        return {}
+    directory = Directory()
+    return {d.id: directory.liaisons(d) for d in departments}
 
 
 # --- rules administration --------------------------------------------------------------------

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from hotline.dispatch import deadlines
+from hotline.tracking import lifecycle
 
 DEFAULT_TZ = deadlines.DEFAULT_TZ
 RECIPIENT_GROUPS = ("liaisons", "heads", "center", "leading_group")
@@ -50,8 +51,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 # Watched deadline by (effective) assignment status; anything else is not chased.
-WATCHED: dict[str, str] = {"pending": "sign", "accepted": "feedback"}
-RETURN_REQUESTED = "return_requested"
 
 _AT = re.compile(r"^(?:fraction:(?P<fraction>\d+(?:\.\d+)?)|due(?:\+(?P<amount>\d+)(?P<unit>wd|h|m))?)$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -156,10 +155,7 @@ def parse_ladder(config: Mapping[str, Any] | None, tz: str = DEFAULT_TZ) -> Ladd
 
 def watched_deadline(assignment: AssignmentLike) -> Watched | None:
     """The deadline the chaser watches for this assignment now, or None."""
-    status = assignment.status
-    if status == RETURN_REQUESTED:
-        status = assignment.status_before_return or "pending"
-    kind = WATCHED.get(status)
+    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
     if kind is None:
         return None
     return Watched(kind, assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at)

@@ -173,6 +173,10 @@ def allowed_actions(kind: str, current: str) -> list[str]:
     return sorted(a for (s, a) in TABLES[kind] if s == current)
 
 
+# The deadline each state owes (a return request keeps the one of the state it came from).
+WATCHED: dict[str, str] = {"pending": "sign", "accepted": "feedback"}
+
+
 def watched_deadline(status: str, status_before_return: str | None = None) -> str | None:
     """Which deadline an assignment in ``status`` is held to: ``sign``, ``feedback`` or None.
 
@@ -181,7 +185,7 @@ def watched_deadline(status: str, status_before_return: str | None = None) -> st
     """
     if status == "return_requested":
         status = status_before_return or "pending"
-    return {"pending": "sign", "accepted": "feedback"}.get(status)
+    return WATCHED.get(status)
 
 
 def ready_for_verification(assignments: list[tuple[str, str]]) -> bool:

@@ -59,6 +59,7 @@ from hotline.models import (
 from hotline.notify import templates
 from hotline.notify.outbox import add_message
 from hotline.tracking import lifecycle, scoping
+from hotline.tracking.contacts import Directory
 from hotline.tracking.stats import compute_stats
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
@@ -135,20 +136,13 @@ def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
 
 
 def department_phones(department: Department) -> list[str]:
-    """A department's liaison phones: its liaison accounts' phones and any listed on the department."""
-    users = db.session.scalars(
-        sa.select(User.phone).where(
-            User.department_id == department.id, User.role == Role.LIAISON, User.active.is_(True), User.phone.is_not(None)
-        )
-    )
-    return list(dict.fromkeys([*users, *(department.liaison_phones or [])]))
+    """A department's liaison phones (the one directory the chaser and dispatch use too)."""
+    return Directory().liaisons(department)
 
 
 def center_phones() -> list[str]:
-    phones = db.session.scalars(
-        sa.select(User.phone).where(User.role == Role.SUPERVISOR, User.active.is_(True), User.phone.is_not(None))
-    )
-    return list(dict.fromkeys(phones)) or list(current_app.config.get("HOTLINE_DUTY_PHONES") or [])
+    """The protection center's supervisors; the on-duty numbers when none has a phone."""
+    return Directory().center() or list(current_app.config.get("HOTLINE_DUTY_PHONES") or [])
 
 
 def _send(phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any) -> None:

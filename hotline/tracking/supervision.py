@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import Assignment, Department, EscalationStep, Ticket
-from hotline.tracking.ladder import RETURN_REQUESTED, WATCHED, overdue_seconds
+from hotline.tracking.ladder import overdue_seconds
+from hotline.tracking.lifecycle import WATCHED
 
 DEFAULT_LIMIT = 1000
 
@@ -40,7 +41,7 @@ def _ranges(at: datetime, department_id: int | None) -> Iterator[tuple[str, sa.C
         yield kind, due, [a.status.in_(states), due <= at, *extra]
         # A waiting return keeps the clock of the state it came from.
         waiting = sa.func.coalesce(a.status_before_return, "pending").in_(states)
-        yield kind, due, [a.status == RETURN_REQUESTED, waiting, due <= at, *extra]
+        yield kind, due, [a.status == "return_requested", waiting, due <= at, *extra]
 
 
 def _items(kind: str, due: sa.ColumnElement, conditions: list, limit: int) -> sa.Select:

@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements.stamp
 PORT ?= 5000
 
-.PHONY: run test lint bench clean-instance
+.PHONY: run test lint
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,3 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check hotline workers tests bench
-
-bench: $(STAMP)
-	$(BIN)/python bench/run_all.py

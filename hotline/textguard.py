@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from hotline.errors import ValidationError
+from hotline.errors import NotFound, ValidationError
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "含有无法保存的字符 contains a character that cannot be stored (NUL or a lone surrogate)"
@@ -39,9 +39,10 @@ def unstorable_text(value: Any) -> Any:
 def _check_request() -> None:
     if request.path.startswith("/twilio/"):
         return
-    errors: dict[str, Any] = {}
-    for source in (request.view_args or {}, request.args.to_dict(flat=True)):
-        errors.update(unstorable_text(source) or {})
+    if unstorable_text(request.view_args or {}):
+        # A path with such a character names nothing: the same 404 as any unknown id or code.
+        raise NotFound("未找到 not found")
+    errors: dict[str, Any] = dict(unstorable_text(request.args.to_dict(flat=True)) or {})
     if request.is_json:
         body = request.get_json(silent=True)
         errors.update((unstorable_text(body) or {}) if isinstance(body, dict) else {})

@@ -170,9 +170,11 @@ def test_the_look_up_leaks_no_names_addresses_or_contacts(client, login, make_us
     assert [u["status"] for u in body.json["updates"]] == ["new", "dispatched", "in_progress"]
     text = body.get_data(as_text=True)
     for secret_thing in (CHILD, "张", ADDRESS, "幸福路", REPORTER, REPORTER_PHONE, "13712345678", "王警官", "操作员赵",
-                         "+8613600000001", answer["secret"], str(ticket_id) + '"', "public_security", "description"):
+                         "+8613600000001", answer["secret"], "public_security", "description"):
         assert secret_thing not in text, secret_thing
+    # No internal id either: only these keys, at the top and in each update.
     assert set(body.json) == {"tracking_code", "status", "status_label", "updates"}
+    assert all(set(update) == {"at", "status", "note"} for update in body.json["updates"])
 
 
 # --- limits ------------------------------------------------------------------------------------------

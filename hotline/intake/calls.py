@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import Call, CallStatus, Ticket, User
+from hotline.pagination import paginate
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +193,10 @@ def _row(call: Call, ticket_id: int | None) -> dict[str, Any]:
 def list_calls(status: str | None = None, page: int = 1, per_page: int = 100) -> dict[str, Any]:
     """The call log, newest first; ``status=missed`` is the call-back list."""
     query = sa.select(Call, _linked_ticket_id())
-    count = sa.select(sa.func.count(Call.id))
     if status:
         query = query.where(Call.status == status)
-        count = count.where(Call.status == status)
-    rows = db.session.execute(
-        query.order_by(Call.started_at.desc(), Call.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return {"items": [_row(call, ticket_id) for call, ticket_id in rows], "total": db.session.scalar(count)}
+    rows, total = paginate(query.order_by(Call.started_at.desc(), Call.id.desc()), page, per_page, scalars=False)
+    return {"items": [_row(call, ticket_id) for call, ticket_id in rows], "total": total}
 
 
 def _get(call_sid: str) -> Call:

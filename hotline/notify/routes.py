@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import roles_required
-from hotline.extensions import db
-from hotline.models import Message, Role
+from hotline.models import Role
 from hotline.notify.schemas import MessageListSchema, MessageQuerySchema, MessageSchema, TestMessageSchema
-from hotline.notify.services import queue_test_message
+from hotline.notify.services import list_messages, queue_test_message
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Notifications 通知短信")
 
@@ -23,15 +21,7 @@ class Messages(MethodView):
     @blp.response(200, MessageListSchema)
     def get(self, args):
         """Outbound SMS, newest first."""
-        query = sa.select(Message)
-        for field in ("ticket_id", "to", "status", "kind"):
-            if field in args:
-                query = query.where(getattr(Message, field) == args[field])
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        items = db.session.scalars(
-            query.order_by(Message.id.desc()).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-        ).all()
-        return {"items": items, "total": total}
+        return list_messages(args)
 
 
 @blp.route("/messages/test")

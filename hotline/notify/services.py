@@ -13,6 +13,7 @@ from hotline.models import Message, MessageKind, MessageStatus
 from hotline.notify import templates
 from hotline.notify.outbox import add_message, enqueue_send, retry_intervals
 from hotline.notify.senders import PermanentSendError, TransientSendError, get_sender
+from hotline.pagination import paginate
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -161,6 +162,16 @@ def update_delivery_status(provider_sid: str, status: str) -> Message | None:
             message.last_error = f"twilio status {status}"
         db.session.commit()
     return message
+
+
+def list_messages(filters: dict) -> dict:
+    """Outbound SMS, newest first, filtered by ticket, recipient, status and kind."""
+    query = sa.select(Message)
+    for name in ("ticket_id", "to", "status", "kind"):
+        if name in filters:
+            query = query.where(getattr(Message, name) == filters[name])
+    items, total = paginate(query.order_by(Message.id.desc()), filters["page"], filters["per_page"])
+    return {"items": items, "total": total}
 
 
 def queue_test_message(to: str) -> Message:

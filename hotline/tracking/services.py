@@ -58,6 +58,7 @@ from hotline.models import (
 )
 from hotline.notify import templates
 from hotline.notify.outbox import add_message
+from hotline.pagination import paginate
 from hotline.tracking import lifecycle, scoping
 from hotline.tracking.contacts import Directory
 from hotline.tracking.stats import compute_stats
@@ -331,8 +332,7 @@ def list_extensions(*, actor: User, status: str | None = None, page: int = 1, pe
     query = scoping.extensions(actor)
     if status:
         query = query.where(Extension.status == status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Extension.id).limit(per_page).offset((page - 1) * per_page)).all()
+    items, total = paginate(query.order_by(Extension.id), page, per_page)
     return {"items": items, "total": total}
 
 
@@ -470,10 +470,8 @@ def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict
         query = query.join(due, due.c.ticket_id == Ticket.id).order_by(due.c.due, Ticket.id)
     else:
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    page, per_page = filters.get("page", 1), filters.get("per_page", 50)
     query = query.options(selectinload(Ticket.assignments).joinedload(Assignment.department))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    items, total = paginate(query, filters.get("page", 1), filters.get("per_page", 50))
     return {"items": [ticket_view(t, actor) for t in items], "total": total}
 
 

@@ -186,6 +186,15 @@ def preview_dispatch(data: Mapping[str, Any]) -> dict[str, Any]:
     return decision.as_dict() | {"rules_version": version}
 
 
+def preview_draft_rules(rules: list[Any], sample: Mapping[str, Any]) -> dict[str, Any]:
+    """What a draft rule set (not saved) would do with a sample ticket: ``{"errors"}`` or the decision."""
+    ref = reference()
+    errors = rules_module.validate_rules(rules, ref.known())
+    if errors:
+        return {"errors": errors}
+    return rules_module.evaluate(rules, sample, labels=ref.labels()).as_dict()
+
+
 # --- secrets ---------------------------------------------------------------------------------
 
 

@@ -179,16 +179,9 @@ def _sample_form() -> RuleSampleForm:
 
 
 def preview_draft(rules: list[Any], sample: dict[str, Any]) -> dict[str, Any]:
-    """What a draft rule set (not saved) would do with a sample ticket: the pure rules module with
-    the reference data's codes and names, as ``preview_dispatch`` does for the rules in force."""
-    from hotline.dispatch import rules as rules_module
-    from hotline.dispatch.services import reference
+    from hotline.dispatch.services import preview_draft_rules
 
-    ref = reference()
-    errors = rules_module.validate_rules(rules, ref.known())
-    if errors:
-        return {"errors": errors}
-    return rules_module.evaluate(rules, sample, labels=ref.labels()).as_dict()
+    return preview_draft_rules(rules, sample)
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -75,7 +75,9 @@ def main() -> None:
         started = time.perf_counter()
         data.vacuum_analyze(args.database)
         total, due = data.counts(args.database)
-        print(f"loaded {total:,} open assignments ({due:,} due) in {seconds:.1f} s; VACUUM ANALYZE {time.perf_counter() - started:.1f} s")
+        print(
+            f"loaded {total:,} open assignments ({due:,} due) in {seconds:.1f} s; VACUUM ANALYZE {time.perf_counter() - started:.1f} s"
+        )
         times = []
         for run in range(args.runs):
             data.reset_due(args.database)
@@ -86,8 +88,10 @@ def main() -> None:
             times.append(elapsed)
             print(f"  pass {run + 1}: {elapsed * 1000:.0f} ms  ({result.summary()})")
         medians[size] = statistics.median(times)
-        print(f"{total:>10,} open assignments: one chaser pass {medians[size] * 1000:.0f} ms (median of {args.runs}), "
-              f"{medians[size] / args.due * 1e6:.0f} µs per due assignment")
+        print(
+            f"{total:>10,} open assignments: one chaser pass {medians[size] * 1000:.0f} ms (median of {args.runs}), "
+            f"{medians[size] / args.due * 1e6:.0f} µs per due assignment"
+        )
     small, large = sizes[0], sizes[-1]
     ratio = medians[large] / medians[small]
     print(f"ratio {large:,} / {small:,}: {ratio:.2f} (target < 1.5) -> {'OK' if ratio < 1.5 else 'ABOVE TARGET'}")

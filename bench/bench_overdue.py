@@ -86,8 +86,10 @@ def main() -> None:
         sa.event.remove(db.engine, "before_cursor_execute", capture)
         assert first.status_code == 200, first.get_data(as_text=True)[:500]
         items = first.json["items"]
-        print(f"{total:,} open assignments; the queue lists {len(items):,} items (total {first.json['total']:,}), "
-              f"most overdue first: {items[0]['overdue_seconds'] if items else '-'} s")
+        print(
+            f"{total:,} open assignments; the queue lists {len(items):,} items (total {first.json['total']:,}), "
+            f"most overdue first: {items[0]['overdue_seconds'] if items else '-'} s"
+        )
 
         for _ in range(3):
             client.get(url, headers=headers)

@@ -28,7 +28,8 @@ URGENCIES = [u["code"] for u in REFERENCE["urgencies"]]
 CHANNELS = ["phone", "sms", "voicemail", "web", "walk_in"]
 DEPARTMENTS = [d["code"] for d in REFERENCE["departments"]]
 LABELS = {
-    "departments": {d["code"]: d["name"] for d in REFERENCE["departments"]} | {f"street:{s['code']}": s["name"] for s in REFERENCE["streets"]},
+    "departments": {d["code"]: d["name"] for d in REFERENCE["departments"]}
+    | {f"street:{s['code']}": s["name"] for s in REFERENCE["streets"]},
     "protection_types": {t["code"]: t["name"] for t in REFERENCE["protection_types"]},
     "subject_categories": {c["code"]: c["name"] for c in REFERENCE["subject_categories"]},
 }
@@ -50,8 +51,13 @@ def many_rules(count: int, rng: random.Random) -> list[dict]:
             when["channels"] = [rng.choice(CHANNELS)]
         if rng.random() < 0.2:
             when["other_protection_types"] = [rng.choice(TYPES)]
-        specific.append({"name": f"rule-{i}", "when": when,
-                         "then": {"lead": rng.choice(DEPARTMENTS), "assist": ["street", rng.choice(DEPARTMENTS)]}})
+        specific.append(
+            {
+                "name": f"rule-{i}",
+                "when": when,
+                "then": {"lead": rng.choice(DEPARTMENTS), "assist": ["street", rng.choice(DEPARTMENTS)]},
+            }
+        )
     return specific + defaults
 
 
@@ -59,13 +65,15 @@ def tickets(count: int, rng: random.Random) -> list[TicketFacts]:
     out = []
     for _ in range(count):
         types = rng.sample(TYPES, rng.choice([1, 1, 2, 3]))
-        out.append(TicketFacts(
-            protection_types=tuple(types),
-            subject_categories=tuple(rng.sample(CATEGORIES, rng.randint(0, 2))),
-            street=rng.choice([*STREETS, None]),
-            urgency=rng.choice(URGENCIES),
-            channel=rng.choice(CHANNELS),
-        ))
+        out.append(
+            TicketFacts(
+                protection_types=tuple(types),
+                subject_categories=tuple(rng.sample(CATEGORIES, rng.randint(0, 2))),
+                street=rng.choice([*STREETS, None]),
+                urgency=rng.choice(URGENCIES),
+                channel=rng.choice(CHANNELS),
+            )
+        )
     return out
 
 

@@ -58,7 +58,9 @@ def run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
 def prepare(env: dict[str, str], database: str) -> None:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        database.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
@@ -68,8 +70,22 @@ def prepare(env: dict[str, str], database: str) -> None:
     run([*flask, "hotline", "seed"], env)
     run([*flask, "users", "create", "bench_operator", "--role", "operator"], env, stdin="bench-password\n")
     for n, bureau in enumerate(["civil_affairs", "street:jiangyuan", "education"]):
-        run([*flask, "users", "create", f"bench_liaison{n}", "--role", "liaison", "--bureau", bureau,
-             "--phone", f"+86137000009{n:02d}"], env, stdin="bench-password\n")
+        run(
+            [
+                *flask,
+                "users",
+                "create",
+                f"bench_liaison{n}",
+                "--role",
+                "liaison",
+                "--bureau",
+                bureau,
+                "--phone",
+                f"+86137000009{n:02d}",
+            ],
+            env,
+            stdin="bench-password\n",
+        )
 
 
 def request(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -82,8 +98,16 @@ def request(port: int, method: str, path: str, body: bytes | None, headers: dict
         conn.close()
 
 
-def load(port: int, method: str, path: str, body: dict | None, headers: dict[str, str], clients: int, seconds: float,
-         expect: int) -> dict:
+def load(
+    port: int,
+    method: str,
+    path: str,
+    body: dict | None,
+    headers: dict[str, str],
+    clients: int,
+    seconds: float,
+    expect: int,
+) -> dict:
     counter = itertools.count()
     latencies: list[float] = []
     errors = {"count": 0}
@@ -128,7 +152,9 @@ def load(port: int, method: str, path: str, body: dict | None, headers: dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hotline_bench"))
+    parser.add_argument(
+        "--database", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hotline_bench")
+    )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"))
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
@@ -136,13 +162,29 @@ def main() -> None:
     args = parser.parse_args()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "HOTLINE_"))}
-    env.update(DATABASE_URL=args.database, REDIS_URL=args.redis, SECRET_KEY="bench-secret",
-               HOTLINE_PUBLIC_URL="https://hotline.example.org", HOTLINE_DUTY_PHONES="+8613900000001")
+    env.update(
+        DATABASE_URL=args.database,
+        REDIS_URL=args.redis,
+        SECRET_KEY="bench-secret",
+        HOTLINE_PUBLIC_URL="https://hotline.example.org",
+        HOTLINE_DUTY_PHONES="+8613900000001",
+    )
     prepare(env, args.database)
     port = free_port()
     gunicorn = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         for _ in range(200):
@@ -153,22 +195,30 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("gunicorn did not answer /healthz")
-        status, raw = request(port, "POST", "/api/v1/auth/tokens",
-                              json.dumps({"username": "bench_operator", "password": "bench-password"}).encode(),
-                              {"Content-Type": "application/json"})
+        status, raw = request(
+            port,
+            "POST",
+            "/api/v1/auth/tokens",
+            json.dumps({"username": "bench_operator", "password": "bench-password"}).encode(),
+            {"Content-Type": "application/json"},
+        )
         token = json.loads(raw)["token"]
         auth = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
         for _ in range(20):  # warm every worker's connections and caches
             request(port, "GET", "/healthz", None, {})
             request(port, "POST", "/api/v1/tickets", json.dumps(BODY).encode(), auth)
 
-        print(f"gunicorn workers={args.workers}, clients={args.clients}, {args.seconds:.0f} s per endpoint, "
-              f"PostgreSQL {args.database.rsplit('/', 1)[-1]}, Redis {args.redis.rsplit('/', 2)[-2]}")
+        print(
+            f"gunicorn workers={args.workers}, clients={args.clients}, {args.seconds:.0f} s per endpoint, "
+            f"PostgreSQL {args.database.rsplit('/', 1)[-1]}, Redis {args.redis.rsplit('/', 2)[-2]}"
+        )
         health = load(port, "GET", "/healthz", None, {}, args.clients, args.seconds, 200)
         create = load(port, "POST", "/api/v1/tickets", BODY, auth, args.clients, args.seconds, 201)
         for name, r in (("GET /healthz", health), ("POST /api/v1/tickets", create)):
-            print(f"{name:<22} {r['throughput']:8.1f} req/s   p50={r['p50_ms']:7.2f} ms   p99={r['p99_ms']:7.2f} ms   "
-                  f"({r['requests']} ok, {r['errors']} errors)")
+            print(
+                f"{name:<22} {r['throughput']:8.1f} req/s   p50={r['p50_ms']:7.2f} ms   p99={r['p99_ms']:7.2f} ms   "
+                f"({r['requests']} ok, {r['errors']} errors)"
+            )
         ratio = create["throughput"] / health["throughput"]
         print(f"ratio tickets/healthz throughput: {ratio:.2f} (target >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
     finally:

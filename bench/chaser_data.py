@@ -33,11 +33,15 @@ def make_app(database: str, redis: str):
     from hotline import create_app
     from hotline.config import _database_url
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": _database_url(database, ROOT / "instance"),
-        "REDIS_URL": redis,
-        "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_FROM_NUMBER": "",
-    })
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": _database_url(database, ROOT / "instance"),
+            "REDIS_URL": redis,
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+            "TWILIO_FROM_NUMBER": "",
+        }
+    )
 
 
 def prepare(app, database: str) -> None:
@@ -79,7 +83,9 @@ def load(database: str, rows: int, due: int, now: datetime, seed: int = 7) -> fl
     rng = random.Random(seed + rows)
     naive = now.astimezone(UTC).replace(tzinfo=None)
     with psycopg.connect(psycopg_url(database)) as conn:
-        departments = [r[0] for r in conn.execute("SELECT id FROM departments WHERE kind IN ('bureau', 'street') ORDER BY id")]
+        departments = [
+            r[0] for r in conn.execute("SELECT id FROM departments WHERE kind IN ('bureau', 'street') ORDER BY id")
+        ]
         start_ticket = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0] + 1
         with conn.cursor() as cur:
             with cur.copy(
@@ -92,8 +98,27 @@ def load(database: str, rows: int, due: int, now: datetime, seed: int = 7) -> fl
                     ident = start_ticket + i
                     number = (DUE_MARK if i < due else "BN") + f"{ident:09d}"
                     created = naive - timedelta(days=2)
-                    copy.write_row((ident, number, f"{ident:010d}", "x" * 64, "phone", "dispatched", "normal", "relief",
-                                    types, "[]", "bench", "jiangyuan", False, False, created, created, 1))
+                    copy.write_row(
+                        (
+                            ident,
+                            number,
+                            f"{ident:010d}",
+                            "x" * 64,
+                            "phone",
+                            "dispatched",
+                            "normal",
+                            "relief",
+                            types,
+                            "[]",
+                            "bench",
+                            "jiangyuan",
+                            False,
+                            False,
+                            created,
+                            created,
+                            1,
+                        )
+                    )
             with cur.copy(
                 "COPY assignments (ticket_id, department_id, role, status, sign_due_at, feedback_due_at, dispatched_at, "
                 "return_count, extended_days, next_escalation_at, escalation_level, created_at, version) FROM STDIN"
@@ -106,7 +131,19 @@ def load(database: str, rows: int, due: int, now: datetime, seed: int = 7) -> fl
                         sign_due = naive - timedelta(hours=6)  # a working day after dispatch (as if)
                         feedback_due = naive + timedelta(days=4)
                         next_look = dispatched + (sign_due - dispatched) * 0.75
-                        row = (ident, department, "lead", "pending", sign_due, feedback_due, dispatched, 0, 0, next_look, 0)
+                        row = (
+                            ident,
+                            department,
+                            "lead",
+                            "pending",
+                            sign_due,
+                            feedback_due,
+                            dispatched,
+                            0,
+                            0,
+                            next_look,
+                            0,
+                        )
                     else:
                         ahead = timedelta(hours=rng.uniform(2, 24 * 30))
                         dispatched = naive - timedelta(hours=rng.uniform(0, 12))
@@ -117,7 +154,19 @@ def load(database: str, rows: int, due: int, now: datetime, seed: int = 7) -> fl
                         next_look = dispatched + (due_at - dispatched) * 0.75
                         if next_look <= naive:
                             next_look = naive + timedelta(hours=1)
-                        row = (ident, department, "lead", status, sign_due, feedback_due, dispatched, 0, 0, next_look, 0)
+                        row = (
+                            ident,
+                            department,
+                            "lead",
+                            status,
+                            sign_due,
+                            feedback_due,
+                            dispatched,
+                            0,
+                            0,
+                            next_look,
+                            0,
+                        )
                     copy.write_row((*row, dispatched, 1))
         conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tickets))")
         conn.commit()

@@ -64,7 +64,9 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    api = Api(
+        app, spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}}
+    )
     app.extensions["hotline_api"] = api
     register_error_handlers(app)
     textguard.init_app(app)

@@ -46,7 +46,8 @@ def from_environment(instance_path: Path) -> dict:
         # How long a sender's claim on an outbox row lasts before another worker may retry it.
         "HOTLINE_SEND_LEASE_SECONDS": int(env.get("HOTLINE_SEND_LEASE_SECONDS") or 60),
         # Seconds between the retries of a failed SMS send (RQ Retry); the row fails after the last.
-        "HOTLINE_SMS_RETRY_INTERVALS": [int(v) for v in _split(env.get("HOTLINE_SMS_RETRY_INTERVALS"))] or [10, 30, 120, 600],
+        "HOTLINE_SMS_RETRY_INTERVALS": [int(v) for v in _split(env.get("HOTLINE_SMS_RETRY_INTERVALS"))]
+        or [10, 30, 120, 600],
         "HOTLINE_PUBLIC_URL": (env.get("HOTLINE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
         "HOTLINE_PUBLIC_RATE_LIMIT": env.get("HOTLINE_PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT,

@@ -48,7 +48,11 @@ class Conflict(DomainError):
 
 def _flatten_locations(errors: Any) -> Any:
     """webargs nests validation errors by location ({"json": {...}}); name the fields directly."""
-    if isinstance(errors, dict) and errors and set(errors) <= {"json", "query", "form", "headers", "files", "view_args"}:
+    if (
+        isinstance(errors, dict)
+        and errors
+        and set(errors) <= {"json", "query", "form", "headers", "files", "view_args"}
+    ):
         merged: dict[str, Any] = {}
         for value in errors.values():
             if isinstance(value, dict):

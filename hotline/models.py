@@ -267,9 +267,7 @@ class Ticket(db.Model):
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="ticket", order_by="Assignment.id", cascade="all, delete-orphan"
     )
-    events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id", viewonly=True
-    )
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

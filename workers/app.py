@@ -73,7 +73,9 @@ def _logged(job: Callable, args: tuple, kwargs: dict):
     try:
         result = job(*args, **kwargs)
     except Exception as exc:
-        log.warning("job %s %s failed after %.2fs: %s", job_id, job.__name__, time.monotonic() - started, type(exc).__name__)
+        log.warning(
+            "job %s %s failed after %.2fs: %s", job_id, job.__name__, time.monotonic() - started, type(exc).__name__
+        )
         raise
     log.info("job %s %s finished in %.2fs: %s", job_id, job.__name__, time.monotonic() - started, result)
     return result

@@ -12,9 +12,7 @@ from hotline.extensions import db
 from hotline.models import ApiToken, Department, Role, User
 
 
-def create_user(
-    username: str, role: str, password: str, bureau: str | None = None, phone: str | None = None
-) -> User:
+def create_user(username: str, role: str, password: str, bureau: str | None = None, phone: str | None = None) -> User:
     username = (username or "").strip()
     if not username:
         raise ValidationError("用户名不能为空 username is required", {"username": ["required"]})
@@ -29,14 +27,16 @@ def create_user(
         if department is None:
             raise ValidationError(f"未知部门 unknown department '{bureau}'", {"bureau": ["unknown"]})
     if role == Role.LIAISON and department is None:
-        raise ValidationError("联络员必须指定部门 a liaison must name a department (--bureau)", {"bureau": ["required"]})
+        raise ValidationError(
+            "联络员必须指定部门 a liaison must name a department (--bureau)", {"bureau": ["required"]}
+        )
     if phone is not None and not _looks_e164(phone):
-        raise ValidationError(f"手机号须为E.164格式 phone must be E.164, e.g. +8613800000000: '{phone}'", {"phone": ["invalid"]})
+        raise ValidationError(
+            f"手机号须为E.164格式 phone must be E.164, e.g. +8613800000000: '{phone}'", {"phone": ["invalid"]}
+        )
     if db.session.scalar(sa.select(User.id).filter_by(username=username)) is not None:
         raise ValidationError(f"用户名已存在 user '{username}' already exists", {"username": ["duplicate"]})
-    user = User(
-        username=username, role=role, department=department, phone=phone, password_hash=hash_password(password)
-    )
+    user = User(username=username, role=role, department=department, phone=phone, password_hash=hash_password(password))
     db.session.add(user)
     db.session.commit()
     return user

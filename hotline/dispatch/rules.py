@@ -62,10 +62,16 @@ class Condition:
 CONDITIONS: dict[str, Condition] = {
     c.key: c
     for c in (
-        Condition("primary_protection_type", "protection_types", "primary", False, "主要保护类型", "primary protection type"),
+        Condition(
+            "primary_protection_type", "protection_types", "primary", False, "主要保护类型", "primary protection type"
+        ),
         Condition("protection_types", "protection_types", "protection_types", True, "保护类型", "protection type"),
-        Condition("other_protection_types", "protection_types", "others", True, "其他保护类型", "other protection type"),
-        Condition("subject_categories", "subject_categories", "subject_categories", True, "保护对象", "subject category"),
+        Condition(
+            "other_protection_types", "protection_types", "others", True, "其他保护类型", "other protection type"
+        ),
+        Condition(
+            "subject_categories", "subject_categories", "subject_categories", True, "保护对象", "subject category"
+        ),
         Condition("streets", "streets", "street", False, "街道", "street"),
         Condition("urgencies", "urgencies", "urgency", False, "紧急程度", "urgency"),
         Condition("channels", "channels", "channel", False, "渠道", "channel"),
@@ -236,7 +242,7 @@ def _validate_then(then: Any, known: Mapping[str, Collection[str]], err) -> None
         err(["then", key], "未知字段 unknown field")
     lead = then.get("lead")
     if not isinstance(lead, str) or not lead:
-        err(["then", "lead"], "主办部门必填 a lead department code (or \"street\") is required")
+        err(["then", "lead"], '主办部门必填 a lead department code (or "street") is required')
     elif _check_departments([lead], known):
         err(["then", "lead"], f"未知部门 unknown department '{lead}'")
     assist = then.get("assist", [])
@@ -389,13 +395,22 @@ def _street_office(facts: TicketFacts) -> str | None:
     return STREET_PREFIX + facts.street if facts.street else None
 
 
-def _resolve(rule: _Rule, facts: TicketFacts, words: _Words) -> tuple[tuple[Assignment, ...] | None, list[tuple[str, str]]]:
+def _resolve(
+    rule: _Rule, facts: TicketFacts, words: _Words
+) -> tuple[tuple[Assignment, ...] | None, list[tuple[str, str]]]:
     """The rule's assignments for these facts, or None when it cannot name a lead."""
     office = _street_office(facts)
     lead = office if rule.lead == STREET else rule.lead
     if lead is None:
         return None, []
-    chosen = [Assignment(lead, "lead", "儿童所在街道" if rule.lead == STREET else "", "the child's street office" if rule.lead == STREET else "")]
+    chosen = [
+        Assignment(
+            lead,
+            "lead",
+            "儿童所在街道" if rule.lead == STREET else "",
+            "the child's street office" if rule.lead == STREET else "",
+        )
+    ]
     taken = {lead}
     notes: list[tuple[str, str]] = []
 

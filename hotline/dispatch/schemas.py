@@ -29,7 +29,9 @@ class LocationSchema(ma.Schema):
 
 class ChildSchema(ma.Schema):
     name = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
-    age = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=17, error="年龄须在 0–17 岁 must be 0 to 17"))
+    age = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=17, error="年龄须在 0–17 岁 must be 0 to 17")
+    )
     gender = ma.fields.String(allow_none=True, validate=validate.Length(max=16))
 
 
@@ -54,8 +56,10 @@ class CodesCheckedSchema(ma.Schema):
         # index: check only lists that loaded whole, so one field never mixes both kinds.
         original = original if isinstance(original, dict) else {}
         checked = {
-            name: value for name, value in data.items()
-            if not isinstance(value, list) or (isinstance(original.get(name), list) and len(original[name]) == len(value))
+            name: value
+            for name, value in data.items()
+            if not isinstance(value, list)
+            or (isinstance(original.get(name), list) and len(original[name]) == len(value))
         }
         errors = reference_errors(checked)
         if errors:
@@ -69,7 +73,8 @@ class TicketCreateSchema(CodesCheckedSchema):
     location = ma.fields.Nested(LocationSchema, required=True)
     child = ma.fields.Nested(ChildSchema, load_default=dict)
     protection_types = _codes(
-        required=True, validate=validate.Length(min=1, error="至少选择一种保护类型 at least one protection type is required")
+        required=True,
+        validate=validate.Length(min=1, error="至少选择一种保护类型 at least one protection type is required"),
     )
     subject_categories = _codes(load_default=list)
     urgency = ma.fields.String(required=True)
@@ -180,17 +185,39 @@ class TicketSchema(ma.Schema):
     def _shape(self, ticket: Any, **kwargs: Any) -> dict[str, Any]:
         """A Ticket row into the API's nested shape."""
         return {
-            **{name: getattr(ticket, name) for name in (
-                "id", "number", "tracking_code", "channel", "call_sid", "status", "urgency", "description",
-                "created_at", "updated_at", "closed_at", "repeat_flag", "version", "assignments",
-            )},
+            **{
+                name: getattr(ticket, name)
+                for name in (
+                    "id",
+                    "number",
+                    "tracking_code",
+                    "channel",
+                    "call_sid",
+                    "status",
+                    "urgency",
+                    "description",
+                    "created_at",
+                    "updated_at",
+                    "closed_at",
+                    "repeat_flag",
+                    "version",
+                    "assignments",
+                )
+            },
             "protection_types": list(ticket.protection_types or ()),
             "subject_categories": list(ticket.subject_categories or ()),
             "location": {"street": ticket.street_code, "address": ticket.address},
             "child": {"name": ticket.child_name, "age": ticket.child_age, "gender": ticket.child_gender},
-            "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone, "anonymous": ticket.reporter_anonymous},
-            "dispatch": {"rule": ticket.dispatch_rule, "explanation": ticket.dispatch_explanation,
-                         "rules_version": ticket.rules_version},
+            "reporter": {
+                "name": ticket.reporter_name,
+                "phone": ticket.reporter_phone,
+                "anonymous": ticket.reporter_anonymous,
+            },
+            "dispatch": {
+                "rule": ticket.dispatch_rule,
+                "explanation": ticket.dispatch_explanation,
+                "rules_version": ticket.rules_version,
+            },
             "suggestion": ticket.dispatch_suggestion,
             "related": related_tickets(ticket.id) if "related" in self.dump_fields else [],
         }

@@ -101,7 +101,9 @@ def reference() -> Reference:
     codes: dict[str, dict[str, ReferenceCode]] = {"protection_type": {}, "subject_category": {}, "urgency": {}}
     for row in db.session.scalars(sa.select(ReferenceCode).order_by(ReferenceCode.kind, ReferenceCode.position)):
         codes.setdefault(row.kind, {})[row.code] = row
-    streets = {code: name for code, name in db.session.execute(sa.select(Street.code, Street.name).filter_by(active=True))}
+    streets = {
+        code: name for code, name in db.session.execute(sa.select(Street.code, Street.name).filter_by(active=True))
+    }
     departments = {d.code: d for d in db.session.scalars(sa.select(Department).filter_by(active=True))}
     ref = Reference(codes["protection_type"], codes["subject_category"], codes["urgency"], streets, departments)
     if has_request_context():
@@ -130,7 +132,9 @@ def reference_errors(data: Mapping[str, Any], ref: Reference | None = None) -> d
         errors["urgency"] = [f"未知紧急程度 unknown urgency '{urgency}' (one of {', '.join(ref.urgencies)})"]
     street = (data.get("location") or {}).get("street")
     if street is not None and street not in ref.streets:
-        errors["location"] = {"street": [f"未知街道 unknown street '{street}' (one of {', '.join(sorted(ref.streets))})"]}
+        errors["location"] = {
+            "street": [f"未知街道 unknown street '{street}' (one of {', '.join(sorted(ref.streets))})"]
+        }
     channel = data.get("channel")
     if channel is not None and channel not in CHANNELS:
         errors["channel"] = [f"未知渠道 unknown channel '{channel}' (one of {', '.join(CHANNELS)})"]
@@ -294,8 +298,13 @@ def create_ticket(
         with db.session.no_autoflush:  # one more flush, at commit, writes the rest in batches
             ticket.number = _ticket_number(ticket, now)
             transitions.record_event(
-                ticket, "created", actor=actor, now=now, to_status=ticket.status,
-                data={"channel": channel, "urgency": ticket.urgency}, public_note=PUBLIC_NOTES["new"],
+                ticket,
+                "created",
+                actor=actor,
+                now=now,
+                to_status=ticket.status,
+                data={"channel": channel, "urgency": ticket.urgency},
+                public_note=PUBLIC_NOTES["new"],
             )
             version, decision = _evaluate(_facts(ticket), ref)
             if auto_dispatch:
@@ -328,8 +337,11 @@ def _suggestion(decision: rules_module.Decision, version: int | None) -> dict[st
 
 def _alert_duty_phones(ticket: Ticket, ref: Reference) -> None:
     body = templates.render(
-        "alert", number=ticket.number, urgency=_urgency_name(ref, ticket.urgency),
-        status="已派单" if ticket.status != "new" else "待派单", link=_ticket_link(ticket),
+        "alert",
+        number=ticket.number,
+        urgency=_urgency_name(ref, ticket.urgency),
+        status="已派单" if ticket.status != "new" else "待派单",
+        link=_ticket_link(ticket),
     )
     for phone in dict.fromkeys(current_app.config.get("HOTLINE_DUTY_PHONES") or ()):
         add_message(phone, body, MessageKind.ALERT, ticket_id=ticket.id, emergency=True)
@@ -363,8 +375,10 @@ def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: Us
     if ticket is None:
         raise NotFound("工单不存在 ticket not found")
     if "dispatch" not in lifecycle.allowed_actions("ticket", ticket.status):
-        raise Conflict(f"工单当前状态为 {ticket.status}，不能派单 a {ticket.status} ticket cannot be dispatched",
-                       {"status": [ticket.status]})
+        raise Conflict(
+            f"工单当前状态为 {ticket.status}，不能派单 a {ticket.status} ticket cannot be dispatched",
+            {"status": [ticket.status]},
+        )
     ref = reference()
     if assignments:
         version, decision = None, _manual_decision(ticket, assignments, actor, ref)
@@ -430,7 +444,13 @@ def _manual_decision(ticket: Ticket, wanted: list[dict], actor: User | None, ref
 
 
 def _apply_decision(
-    ticket: Ticket, decision: rules_module.Decision, version: int | None, *, actor: User | None, now: datetime, ref: Reference
+    ticket: Ticket,
+    decision: rules_module.Decision,
+    version: int | None,
+    *,
+    actor: User | None,
+    now: datetime,
+    ref: Reference,
 ) -> None:
     """Record the decision on the ticket and, when it routes, dispatch (in the caller's transaction)."""
     wanted = {a.bureau: a.role for a in decision.assignments if a.bureau in ref.departments}
@@ -442,7 +462,11 @@ def _apply_decision(
     if "lead" not in wanted.values():
         ticket.dispatch_suggestion = None
         transitions.record_event(
-            ticket, "dispatch.unrouted", actor=actor, now=now, reason=explanation,
+            ticket,
+            "dispatch.unrouted",
+            actor=actor,
+            now=now,
+            reason=explanation,
             data={"rule": decision.rule, "rules_version": version},
         )
         return
@@ -452,11 +476,18 @@ def _apply_decision(
     withdrawn = [a for a in live if a.department.code not in wanted]
     added = [code for code in wanted if code not in kept]
     transitions.change_ticket(
-        ticket, "dispatch", actor=actor, now=now, reason=explanation,
+        ticket,
+        "dispatch",
+        actor=actor,
+        now=now,
+        reason=explanation,
         data={
-            "rule": decision.rule, "rules_version": version,
+            "rule": decision.rule,
+            "rules_version": version,
             "assignments": [{"bureau": code, "role": role} for code, role in wanted.items()],
-            "added": added, "kept": sorted(kept), "withdrawn": [a.department.code for a in withdrawn],
+            "added": added,
+            "kept": sorted(kept),
+            "withdrawn": [a.department.code for a in withdrawn],
         },
     )
     for assignment in withdrawn:
@@ -465,7 +496,11 @@ def _apply_decision(
         if assignment.role != wanted[code]:
             before, assignment.role = assignment.role, wanted[code]
             transitions.record_event(
-                ticket, "assignment.role_changed", actor=actor, now=now, assignment=assignment,
+                ticket,
+                "assignment.role_changed",
+                actor=actor,
+                now=now,
+                assignment=assignment,
                 data={"bureau": code, "from": before, "to": assignment.role},
             )
     _create_assignments(ticket, [(code, wanted[code]) for code in added], decision, actor=actor, now=now, ref=ref)
@@ -487,8 +522,14 @@ def _create_assignments(
     with db.session.no_autoflush:
         for code, role in wanted:
             assignment = Assignment(
-                ticket=ticket, department=ref.departments[code], role=role, status="pending", dispatched_at=now,
-                sign_due_at=sign_due, feedback_due_at=feedback_due, created_at=now,
+                ticket=ticket,
+                department=ref.departments[code],
+                role=role,
+                status="pending",
+                dispatched_at=now,
+                sign_due_at=sign_due,
+                feedback_due_at=feedback_due,
+                created_at=now,
             )
             db.session.add(assignment)
             transitions.schedule_chase(assignment, now)
@@ -500,8 +541,14 @@ def _create_assignments(
 
 
 def _announce_assignments(
-    ticket: Ticket, created: list[Assignment], decision: rules_module.Decision, *,
-    actor: User | None, now: datetime, ref: Reference, tz: str,
+    ticket: Ticket,
+    created: list[Assignment],
+    decision: rules_module.Decision,
+    *,
+    actor: User | None,
+    now: datetime,
+    ref: Reference,
+    tz: str,
 ) -> None:
     """The "assignment.created" event and the dispatch SMS to every liaison phone, per assignment."""
     phones = _liaison_phones([a.department for a in created])
@@ -509,10 +556,18 @@ def _announce_assignments(
     for assignment in created:
         sign_due, feedback_due = assignment.sign_due_at, assignment.feedback_due_at
         transitions.record_event(
-            ticket, "assignment.created", actor=actor, now=now, assignment=assignment, to_status=assignment.status,
+            ticket,
+            "assignment.created",
+            actor=actor,
+            now=now,
+            assignment=assignment,
+            to_status=assignment.status,
             data={
-                "bureau": assignment.department.code, "role": assignment.role, "rule": decision.rule,
-                "sign_due_at": sign_due.isoformat(), "feedback_due_at": feedback_due.isoformat(),
+                "bureau": assignment.department.code,
+                "role": assignment.role,
+                "rule": decision.rule,
+                "sign_due_at": sign_due.isoformat(),
+                "feedback_due_at": feedback_due.isoformat(),
             },
         )
         body = templates.render(
@@ -526,7 +581,11 @@ def _announce_assignments(
         )
         for phone in phones.get(assignment.department_id, ()):
             add_message(
-                phone, body, MessageKind.DISPATCH, ticket_id=ticket.id, assignment_id=assignment.id,
+                phone,
+                body,
+                MessageKind.DISPATCH,
+                ticket_id=ticket.id,
+                assignment_id=assignment.id,
                 emergency=ticket.urgency == "emergency",
             )
 
@@ -546,8 +605,12 @@ def _rules_payload(row: RuleSet | None) -> dict[str, Any]:
     if row is None:
         return {"version": 0, "rules": [], "created_at": None, "created_by": None}
     creator = db.session.get(User, row.created_by_id) if row.created_by_id else None
-    return {"version": row.version, "rules": row.rules, "created_at": row.created_at,
-            "created_by": creator.username if creator else None}
+    return {
+        "version": row.version,
+        "rules": row.rules,
+        "created_at": row.created_at,
+        "created_by": creator.username if creator else None,
+    }
 
 
 def get_rules(version: int | None = None) -> dict[str, Any]:
@@ -566,7 +629,9 @@ def list_rule_versions() -> list[dict[str, Any]]:
         .outerjoin(User, User.id == RuleSet.created_by_id)
         .order_by(RuleSet.version.desc())
     )
-    return [{"version": v, "created_at": at, "created_by": who, "count": len(rules or ())} for v, at, who, rules in rows]
+    return [
+        {"version": v, "created_at": at, "created_by": who, "count": len(rules or ())} for v, at, who, rules in rows
+    ]
 
 
 def _summarise(errors: Mapping[str, Any]) -> str:

@@ -50,8 +50,11 @@ def _ensure_call(call_sid: str, from_number: str | None, to_number: str | None, 
     if call is not None:
         return call
     call = Call(
-        call_sid=call_sid, from_number=(from_number or None), to_number=(to_number or None),
-        status=CallStatus.IN_PROGRESS, started_at=now,
+        call_sid=call_sid,
+        from_number=(from_number or None),
+        to_number=(to_number or None),
+        status=CallStatus.IN_PROGRESS,
+        started_at=now,
     )
     db.session.add(call)
     try:
@@ -72,7 +75,9 @@ def record_call(call_sid: str, from_number: str | None, to_number: str | None, n
     return call
 
 
-def choose_menu(call_sid: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime) -> str | None:
+def choose_menu(
+    call_sid: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime
+) -> str | None:
     """Record the caller's menu key. Returns "1"/"2"/"3", "2" for silence, None for any other key."""
     call = _ensure_call(call_sid, from_number, to_number, now)
     digits = (digits or "").strip()
@@ -96,20 +101,27 @@ def _settle(call: Call) -> None:
     db.session.flush()
     db.session.execute(
         sa.update(Call)
-        .where(Call.id == call.id, Call.status != CallStatus.CALLED_BACK,
-               Call.twilio_status.in_(TERMINAL_TWILIO_STATUSES))
-        .values(status=sa.case((Call.answered_at.is_not(None), CallStatus.COMPLETED.value), else_=CallStatus.MISSED.value))
+        .where(
+            Call.id == call.id, Call.status != CallStatus.CALLED_BACK, Call.twilio_status.in_(TERMINAL_TWILIO_STATUSES)
+        )
+        .values(
+            status=sa.case((Call.answered_at.is_not(None), CallStatus.COMPLETED.value), else_=CallStatus.MISSED.value)
+        )
         .execution_options(synchronize_session=False)
     )
 
 
-def dial_finished(call_sid: str, dial_status: str | None, from_number: str | None, to_number: str | None, now: datetime) -> bool:
+def dial_finished(
+    call_sid: str, dial_status: str | None, from_number: str | None, to_number: str | None, now: datetime
+) -> bool:
     """The operators' dial ended. True when one of them answered (then no voicemail is offered)."""
     call = _ensure_call(call_sid, from_number, to_number, now)
     answered = (dial_status or "").strip().lower() in ANSWERED_DIAL_STATUSES
     if answered and call.answered_at is None:
         db.session.execute(
-            sa.update(Call).where(Call.id == call.id, Call.answered_at.is_(None)).values(answered_at=now)
+            sa.update(Call)
+            .where(Call.id == call.id, Call.answered_at.is_(None))
+            .values(answered_at=now)
             .execution_options(synchronize_session=False)
         )
         _settle(call)
@@ -118,7 +130,12 @@ def dial_finished(call_sid: str, dial_status: str | None, from_number: str | Non
 
 
 def update_call_status(
-    call_sid: str, twilio_status: str, duration: int | None, from_number: str | None, to_number: str | None, now: datetime
+    call_sid: str,
+    twilio_status: str,
+    duration: int | None,
+    from_number: str | None,
+    to_number: str | None,
+    now: datetime,
 ) -> Call:
     """Twilio's status callback. Never moves a finished call back to a live state."""
     call = _ensure_call(call_sid, from_number, to_number, now)
@@ -141,7 +158,9 @@ def lookup_failed(call_sid: str, from_number: str | None, to_number: str | None,
     """Count a failed status look-up on this call; returns the failures so far."""
     call = _ensure_call(call_sid, from_number, to_number, now)
     db.session.execute(
-        sa.update(Call).where(Call.id == call.id).values(lookup_attempts=Call.lookup_attempts + 1)
+        sa.update(Call)
+        .where(Call.id == call.id)
+        .values(lookup_attempts=Call.lookup_attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -154,7 +173,9 @@ def lookup_attempts(call_sid: str) -> int:
     return call.lookup_attempts if call is not None else 0
 
 
-def attach_recording(call_sid: str, recording_sid: str, recording_url: str | None, ticket_id: int | None, now: datetime) -> Call:
+def attach_recording(
+    call_sid: str, recording_sid: str, recording_url: str | None, ticket_id: int | None, now: datetime
+) -> Call:
     """Link a voicemail's recording and ticket to its call (safe to repeat)."""
     call = _ensure_call(call_sid, None, None, now)
     call.recording_sid = recording_sid
@@ -215,8 +236,10 @@ def mark_called_back(call_sid: str, actor: User, now: datetime) -> dict[str, Any
     """An operator rang a missed caller back: the call leaves the call-back list."""
     call = _get(call_sid)
     if call.status != CallStatus.MISSED:
-        raise Conflict(f"通话状态为 {call.status}，只有未接来电可以标记为已回拨 only a missed call can be marked called back",
-                       {"status": [call.status]})
+        raise Conflict(
+            f"通话状态为 {call.status}，只有未接来电可以标记为已回拨 only a missed call can be marked called back",
+            {"status": [call.status]},
+        )
     call.status = CallStatus.CALLED_BACK
     call.called_back_at = now
     call.called_back_by_id = actor.id
@@ -229,11 +252,18 @@ def call_context(call_sid: str) -> dict[str, Any]:
     """What an operator should know about a caller: their earlier tickets and calls."""
     call = _get(call_sid)
     number = caller_number(call.from_number)
-    result: dict[str, Any] = {"call": get_call(call_sid), "caller_identified": number is not None, "tickets": [], "calls": []}
+    result: dict[str, Any] = {
+        "call": get_call(call_sid),
+        "caller_identified": number is not None,
+        "tickets": [],
+        "calls": [],
+    }
     if number is None:
         return result
     same_caller = sa.select(Call.call_sid).where(Call.from_number == number, Call.id != call.id)
-    same_caller_tickets = sa.select(Call.ticket_id).where(Call.from_number == number, Call.id != call.id, Call.ticket_id.is_not(None))
+    same_caller_tickets = sa.select(Call.ticket_id).where(
+        Call.from_number == number, Call.id != call.id, Call.ticket_id.is_not(None)
+    )
     query = sa.select(Ticket).where(
         sa.or_(Ticket.reporter_phone == number, Ticket.call_sid.in_(same_caller), Ticket.id.in_(same_caller_tickets)),
         sa.or_(Ticket.call_sid.is_(None), Ticket.call_sid != call.call_sid),  # earlier: not this call's own
@@ -243,8 +273,10 @@ def call_context(call_sid: str) -> dict[str, Any]:
     tickets = db.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(50)).all()
     result["tickets"] = tickets
     rows = db.session.execute(
-        sa.select(Call, _linked_ticket_id()).where(Call.from_number == number, Call.id != call.id)
-        .order_by(Call.started_at.desc(), Call.id.desc()).limit(50)
+        sa.select(Call, _linked_ticket_id())
+        .where(Call.from_number == number, Call.id != call.id)
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(50)
     ).all()
     result["calls"] = [_row(other, ticket_id) for other, ticket_id in rows]
     return result

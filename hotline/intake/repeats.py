@@ -135,7 +135,10 @@ def link_repeats(ticket: Ticket, now: datetime) -> list[TicketLink]:
     if created:
         ticket.repeat_flag = True
         record_event(
-            ticket, "repeat.linked", actor=None, now=now,
+            ticket,
+            "repeat.linked",
+            actor=None,
+            now=now,
             data={"related": [{"ticket_id": link.related_ticket_id, "reason": link.reason} for link in created]},
         )
     return created
@@ -151,12 +154,27 @@ def related_tickets(ticket_id: int) -> list[dict[str, Any]]:
     ).where(TicketLink.related_ticket_id == ticket_id)
     links = sa.union_all(out_links, in_links).subquery()
     rows = db.session.execute(
-        sa.select(Ticket.id, Ticket.number, Ticket.status, Ticket.channel, Ticket.created_at, links.c.reason, links.c.linked_at)
+        sa.select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.status,
+            Ticket.channel,
+            Ticket.created_at,
+            links.c.reason,
+            links.c.linked_at,
+        )
         .join(links, links.c.other == Ticket.id)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
     )
     return [
-        {"id": r.id, "number": r.number, "status": r.status, "channel": r.channel, "created_at": r.created_at,
-         "reason": r.reason, "linked_at": r.linked_at}
+        {
+            "id": r.id,
+            "number": r.number,
+            "status": r.status,
+            "channel": r.channel,
+            "created_at": r.created_at,
+            "reason": r.reason,
+            "linked_at": r.linked_at,
+        }
         for r in rows
     ]

@@ -63,7 +63,9 @@ def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
     status = "new"
     updates = []
     events = db.session.scalars(
-        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
+        sa.select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.created_at, TicketEvent.id)
     )
     for event in events:
         if event.assignment_id is None and event.to_status:

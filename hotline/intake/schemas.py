@@ -139,7 +139,9 @@ class TicketPatchSchema(StorableTextSchema, CodesCheckedSchema):
     description = ma.fields.String(validate=DESCRIPTION)
     location = ma.fields.Nested(LocationPatchSchema)
     child = ma.fields.Nested(ChildSchema)
-    protection_types = _codes(validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type"))
+    protection_types = _codes(
+        validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type")
+    )
     subject_categories = _codes(validate=validate.Length(max=20))
     urgency = ma.fields.String()
     reporter = ma.fields.Nested(ReporterPatchSchema)

@@ -74,15 +74,29 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
 
     def write_reply(ticket: Ticket, secret: str) -> None:
         reply = templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
-        db.session.add(Message(
-            to=sender, body=reply, kind=MessageKind.REPLY.value, status=MessageStatus.SENT.value,
-            provider=REPLY_PROVIDER, ticket_id=ticket.id, created_at=now, sent_at=now, updated_at=now,
-        ))
+        db.session.add(
+            Message(
+                to=sender,
+                body=reply,
+                kind=MessageKind.REPLY.value,
+                status=MessageStatus.SENT.value,
+                provider=REPLY_PROVIDER,
+                ticket_id=ticket.id,
+                created_at=now,
+                sent_at=now,
+                updated_at=now,
+            )
+        )
 
     try:
         ticket, _secret = create_ticket(
-            data, channel=Channel.SMS.value, actor=None, now=now, auto_dispatch=False,
-            external={"message_sid": message_sid}, on_created=write_reply,
+            data,
+            channel=Channel.SMS.value,
+            actor=None,
+            now=now,
+            auto_dispatch=False,
+            external={"message_sid": message_sid},
+            on_created=write_reply,
         )
     except IntegrityError:
         ticket = _by(Ticket.message_sid, message_sid)
@@ -109,8 +123,14 @@ def sms_delivery_status(message_sid: str, status: str) -> None:
 
 
 def receive_voicemail(
-    *, call_sid: str, recording_sid: str, recording_url: str | None, duration: int | None,
-    from_number: str | None, to_number: str | None, now: datetime,
+    *,
+    call_sid: str,
+    recording_sid: str,
+    recording_url: str | None,
+    duration: int | None,
+    from_number: str | None,
+    to_number: str | None,
+    now: datetime,
 ) -> Ticket:
     """A voicemail becomes a `new` ticket linked to its recording; `emergency` after menu 1."""
     existing = _by(Ticket.recording_sid, recording_sid)
@@ -120,7 +140,11 @@ def receive_voicemail(
     call = calls.record_call(call_sid, from_number, to_number, now)
     danger = call.menu_choice == "1"
     seconds = f"，时长{duration}秒" if duration is not None else ""
-    description = ("语音留言（来电者按1：儿童正处于危险中）" if danger else "语音留言") + seconds + "。请收听录音，补全工单后派单。"
+    description = (
+        ("语音留言（来电者按1：儿童正处于危险中）" if danger else "语音留言")
+        + seconds
+        + "。请收听录音，补全工单后派单。"
+    )
     phone = calls.caller_number(from_number or call.from_number)
     data = {"description": description, "urgency": "emergency" if danger else None, "reporter": {"phone": phone}}
     external = {"call_sid": call_sid, "recording_sid": recording_sid, "recording_url": recording_url}
@@ -153,7 +177,9 @@ def _failed_try(call_sid: str, from_number: str | None, to_number: str | None, n
     return LookupStep("retry") if tries < LOOKUP_TRIES else LookupStep("give_up")
 
 
-def voice_lookup_code(call_sid: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime) -> LookupStep:
+def voice_lookup_code(
+    call_sid: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime
+) -> LookupStep:
     """The keyed tracking code: ask for the secret next (an unknown code is told only after it)."""
     if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
         return LookupStep("give_up")
@@ -174,7 +200,9 @@ def voice_lookup_secret(
         return _failed_try(call_sid, from_number, to_number, now)
     updates = public_updates(ticket)
     log.info("call %s heard the status of ticket %s", call_sid, ticket.id)
-    return LookupStep("status", code=ticket.tracking_code, status=ticket.status, note=updates[-1]["note"] if updates else None)
+    return LookupStep(
+        "status", code=ticket.tracking_code, status=ticket.status, note=updates[-1]["note"] if updates else None
+    )
 
 
 # --- completing a `new` ticket (PATCH /api/v1/tickets/<id>) -------------------------------------
@@ -198,10 +226,14 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
     if ticket is None:
         raise NotFound("工单不存在 ticket not found")
     if data.get("version") is not None and data["version"] != ticket.version:
-        raise Conflict("工单已被他人修改，请刷新后重试 the ticket changed since you loaded it", {"version": [str(ticket.version)]})
+        raise Conflict(
+            "工单已被他人修改，请刷新后重试 the ticket changed since you loaded it", {"version": [str(ticket.version)]}
+        )
     if ticket.status != TicketStatus.NEW:
-        raise Conflict(f"只有待派单的工单可以补全 only a new ticket can be completed (this one is {ticket.status})",
-                       {"status": [ticket.status]})
+        raise Conflict(
+            f"只有待派单的工单可以补全 only a new ticket can be completed (this one is {ticket.status})",
+            {"status": [ticket.status]},
+        )
     was_complete = _complete(ticket)
     changed = _apply(ticket, data)
     if not changed:
@@ -231,10 +263,16 @@ def _apply(ticket: Ticket, data: dict[str, Any]) -> set[str]:
                 value = list(dict.fromkeys(value))
             put(name, value, name)
     if "protection_types" in data:
-        put("primary_protection_type", ticket.protection_types[0] if ticket.protection_types else None, "protection_types")
-    for group, fields in (("location", {"street": "street_code", "address": "address"}),
-                          ("child", {"name": "child_name", "age": "child_age", "gender": "child_gender"}),
-                          ("reporter", {"name": "reporter_name", "phone": "reporter_phone", "anonymous": "reporter_anonymous"})):
+        put(
+            "primary_protection_type",
+            ticket.protection_types[0] if ticket.protection_types else None,
+            "protection_types",
+        )
+    for group, fields in (
+        ("location", {"street": "street_code", "address": "address"}),
+        ("child", {"name": "child_name", "age": "child_age", "gender": "child_gender"}),
+        ("reporter", {"name": "reporter_name", "phone": "reporter_phone", "anonymous": "reporter_anonymous"}),
+    ):
         for key, attr in fields.items():
             if key in (data.get(group) or {}):
                 put(attr, data[group][key], f"{group}.{key}")

@@ -26,7 +26,9 @@ from hotline.intake.schemas import (
 from hotline.intake.signatures import twilio_signed
 
 blp = Blueprint(
-    "twilio", __name__, url_prefix="/twilio",
+    "twilio",
+    __name__,
+    url_prefix="/twilio",
     description="Twilio webhooks (form-encoded, signed with X-Twilio-Signature; answers are TwiML)",
 )
 TWIML_DOC = {"responses": {"200": {"description": "TwiML", "content": {"text/xml": {"schema": {"type": "string"}}}}}}
@@ -119,8 +121,13 @@ class VoiceRecording(TwilioView):
     def post(self, form):
         """A voicemail was recorded: it becomes a `new` ticket (emergency after menu choice 1)."""
         services.receive_voicemail(
-            call_sid=form["CallSid"], recording_sid=form["RecordingSid"], recording_url=form["RecordingUrl"],
-            duration=form["RecordingDuration"], from_number=form["From"], to_number=form["To"], now=_now(),
+            call_sid=form["CallSid"],
+            recording_sid=form["RecordingSid"],
+            recording_url=form["RecordingUrl"],
+            duration=form["RecordingDuration"],
+            from_number=form["From"],
+            to_number=form["To"],
+            now=_now(),
         )
         return twiml(voice.voicemail_saved())
 
@@ -131,7 +138,9 @@ class VoiceStatus(TwilioView):
     @blp.doc(**TWIML_DOC)
     def post(self, form):
         """Twilio's call status callback: unanswered and abandoned calls become `missed`."""
-        calls.update_call_status(form["CallSid"], form["CallStatus"], form["CallDuration"], form["From"], form["To"], _now())
+        calls.update_call_status(
+            form["CallSid"], form["CallStatus"], form["CallDuration"], form["From"], form["To"], _now()
+        )
         return twiml(voice.empty())
 
 

@@ -32,8 +32,7 @@ INVALID_CHOICE = "您的输入无效。"
 CALL_110 = "如果儿童有生命危险，请同时拨打110报警或120急救。"
 CONNECTING = "正在为您转接值班人员，请稍候。"
 VOICEMAIL_PROMPT = (
-    "值班人员暂时无法接听。请在提示音后留言，说明儿童所在的地点和情况，以及如何联系您。"
-    "留言完毕请按井号键或直接挂机。"
+    "值班人员暂时无法接听。请在提示音后留言，说明儿童所在的地点和情况，以及如何联系您。留言完毕请按井号键或直接挂机。"
 )
 NO_VOICEMAIL = "我们没有收到您的留言。如需帮助请再次拨打热线。再见。"
 VOICEMAIL_SAVED = "您的留言已收到，我们会尽快处理。谢谢您对儿童的关心。再见。"
@@ -80,7 +79,9 @@ def invalid_choice() -> str:
 
 def _voicemail(response: VoiceResponse) -> None:
     response.say(VOICEMAIL_PROMPT, language=LANGUAGE)
-    response.record(action=RECORDING_URL, method="POST", max_length=MAX_RECORDING, finish_on_key="#", play_beep=True, timeout=10)
+    response.record(
+        action=RECORDING_URL, method="POST", max_length=MAX_RECORDING, finish_on_key="#", play_beep=True, timeout=10
+    )
     # Reached only when nothing was recorded.
     response.say(NO_VOICEMAIL, language=LANGUAGE)
     response.hangup()

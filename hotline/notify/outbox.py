@@ -74,7 +74,9 @@ def enqueue_send(message_id: int, at: datetime | None = None) -> bool:
             enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=_retry())
         return True
     except (RedisError, OSError, RuntimeError) as exc:
-        log.warning("message %s stays queued; Redis unavailable (%s); the sweep will send it", message_id, type(exc).__name__)
+        log.warning(
+            "message %s stays queued; Redis unavailable (%s); the sweep will send it", message_id, type(exc).__name__
+        )
         return False
 
 
@@ -100,7 +102,9 @@ def _enqueue_committed(session: Session) -> None:
     for position, (ident, not_before) in enumerate(committed):
         if not enqueue_send(ident, at=not_before):
             # Redis is down: do not wait on it once per message; the sweep sends them all.
-            log.warning("%s more message(s) of this transaction stay queued for the sweep", len(committed) - position - 1)
+            log.warning(
+                "%s more message(s) of this transaction stay queued for the sweep", len(committed) - position - 1
+            )
             break
 
 

@@ -40,4 +40,6 @@ class MessageQuerySchema(ma.Schema):
 
 
 class TestMessageSchema(ma.Schema):
-    to = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number"))
+    to = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number")
+    )

@@ -77,5 +77,7 @@ def _http_client(app: Flask):
 def get_sender(app: Flask):
     cfg = app.config
     if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN") and cfg.get("TWILIO_FROM_NUMBER"):
-        return TwilioSender(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_FROM_NUMBER"], _http_client(app))
+        return TwilioSender(
+            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_FROM_NUMBER"], _http_client(app)
+        )
     return LogSender()

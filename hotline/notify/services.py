@@ -80,7 +80,9 @@ def send_message(message_id: int, now: datetime) -> str:
     sender = get_sender(current_app)
     callback = current_app.config["HOTLINE_PUBLIC_URL"] + "/twilio/sms/status"
     try:
-        result = sender.send(message.to, message.body, status_callback=callback if sender.provider == "twilio" else None)
+        result = sender.send(
+            message.to, message.body, status_callback=callback if sender.provider == "twilio" else None
+        )
     except PermanentSendError as exc:
         _finish(message, MessageStatus.FAILED, error=str(exc))
         log.warning("message %s failed permanently: %s", message_id, exc)

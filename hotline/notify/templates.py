@@ -13,13 +13,17 @@ SIGNATURE = "【未成年人保护热线】"
 TEMPLATES: dict[str, str] = {
     "test": SIGNATURE + "测试短信，无需回复。",
     # Dispatch (hotline/dispatch/services.py): a new assignment, and the duty alert for emergencies.
-    "dispatch": SIGNATURE + "派单通知：工单{number}（{urgency}，{kind}）已派至贵单位，请于{due}前签收，{feedback_due}前反馈。{link}",
+    "dispatch": SIGNATURE
+    + "派单通知：工单{number}（{urgency}，{kind}）已派至贵单位，请于{due}前签收，{feedback_due}前反馈。{link}",
     "alert": SIGNATURE + "紧急警报：紧急工单{number}（{urgency}）{status}，请值班人员立即处理。{link}",
     # Overdue chasing (hotline/tracking/chaser.py): the ladder's rungs and the daily digest.
     "chase_reminder": SIGNATURE + "催办提醒：工单{number}（{urgency}）请于{due}前完成{kind}，请及时办理。",
-    "chase_level1": SIGNATURE + "【蓝色督办】{bureau}：工单{number}（{urgency}）{kind}已逾期（期限{due}），请立即办理并反馈。",
-    "chase_level2": SIGNATURE + "【橙色督办】{bureau}工单{number}（{urgency}）{kind}逾期未办（期限{due}），请中心督办。",
-    "chase_level3": SIGNATURE + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
+    "chase_level1": SIGNATURE
+    + "【蓝色督办】{bureau}：工单{number}（{urgency}）{kind}已逾期（期限{due}），请立即办理并反馈。",
+    "chase_level2": SIGNATURE
+    + "【橙色督办】{bureau}工单{number}（{urgency}）{kind}逾期未办（期限{due}），请中心督办。",
+    "chase_level3": SIGNATURE
+    + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
     "chase_escalation": SIGNATURE + "【{level}级督办】{bureau}工单{number}（{urgency}）{kind}已逾期（期限{due}）。",
     "overdue_digest": SIGNATURE + "{date}逾期日报：共{count}件逾期未办。{summary}",
     # Tracking (hotline/tracking/services.py): decisions the center must take, and their answers.
@@ -34,12 +38,26 @@ TEMPLATES: dict[str, str] = {
     "ticket_reopened": SIGNATURE + "工单{number}（{urgency}）已重新交办，请继续办理，反馈期限{due}。",
     "ticket_cancelled": SIGNATURE + "工单{number}（{urgency}）已撤销，贵单位无需继续办理。",
     # Intake (hotline/intake/services.py): the TwiML reply to an SMS report.
-    "report_received": SIGNATURE + "已收到您的报告。查询码{tracking_code}，密码{secret}，可致电本热线按3查询进度。儿童有危险请拨110。",
+    "report_received": SIGNATURE
+    + "已收到您的报告。查询码{tracking_code}，密码{secret}，可致电本热线按3查询进度。儿童有危险请拨110。",
 }
 
 ALLOWED_FIELDS = {
-    "number", "urgency", "due", "link", "bureau", "level", "kind", "days", "tracking_code", "secret",
-    "count", "summary", "reason_short", "status", "date",
+    "number",
+    "urgency",
+    "due",
+    "link",
+    "bureau",
+    "level",
+    "kind",
+    "days",
+    "tracking_code",
+    "secret",
+    "count",
+    "summary",
+    "reason_short",
+    "status",
+    "date",
     "feedback_due",
 }
 

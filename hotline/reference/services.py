@@ -37,7 +37,9 @@ def seed_reference(data: dict[str, Any] | None = None) -> dict[str, int]:
     created = {"streets": 0, "departments": 0, "codes": 0}
     for street in data.get("streets", []):
         created["streets"] += _upsert(
-            Street, {"code": street["code"]}, {"name": street["name"], "name_en": street.get("name_en", ""), "active": True}
+            Street,
+            {"code": street["code"]},
+            {"name": street["name"], "name_en": street.get("name_en", ""), "active": True},
         )
         created["departments"] += _upsert(
             Department,
@@ -54,9 +56,18 @@ def seed_reference(data: dict[str, Any] | None = None) -> dict[str, int]:
         created["departments"] += _upsert(
             Department,
             {"code": dept["code"]},
-            {"name": dept["name"], "name_en": dept.get("name_en", ""), "kind": dept.get("kind", "bureau"), "active": True},
+            {
+                "name": dept["name"],
+                "name_en": dept.get("name_en", ""),
+                "kind": dept.get("kind", "bureau"),
+                "active": True,
+            },
         )
-    for kind, section in (("protection_type", "protection_types"), ("subject_category", "subject_categories"), ("urgency", "urgencies")):
+    for kind, section in (
+        ("protection_type", "protection_types"),
+        ("subject_category", "subject_categories"),
+        ("urgency", "urgencies"),
+    ):
         for position, item in enumerate(data.get(section, [])):
             extra = {k: v for k, v in item.items() if k not in {"code", "name", "name_en"}}
             created["codes"] += _upsert(
@@ -97,7 +108,10 @@ def reference_lists() -> dict[str, list[dict[str, str]]]:
     return {
         "protection_types": [item(r) for r in codes("protection_type")],
         "subject_categories": [item(r) for r in codes("subject_category")],
-        "urgencies": [item(r) | {"deadlines": {"sign": r.data.get("sign"), "feedback": r.data.get("feedback")}} for r in codes("urgency")],
+        "urgencies": [
+            item(r) | {"deadlines": {"sign": r.data.get("sign"), "feedback": r.data.get("feedback")}}
+            for r in codes("urgency")
+        ],
         "streets": [item(r) for r in db.session.scalars(sa.select(Street).filter_by(active=True).order_by(Street.id))],
         "bureaus": [
             item(r) | {"kind": r.kind}

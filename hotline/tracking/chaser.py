@@ -68,7 +68,10 @@ class ChaseResult:
 
     def summary(self) -> str:
         local = self.at.astimezone(ZoneInfo(self.tz)).isoformat(timespec="minutes")
-        levels = ", ".join(f"level {level}: {self.fired[level]}" for level in sorted(self.fired) if level >= 1) or "no escalations"
+        levels = (
+            ", ".join(f"level {level}: {self.fired[level]}" for level in sorted(self.fired) if level >= 1)
+            or "no escalations"
+        )
         return (
             f"chase-overdue at {local}: {self.looked} assignments looked at, {self.fired[0]} reminders, {levels}, "
             f"{self.skipped} missed rungs skipped, {self.messages} SMS queued ({self.deferred} held for quiet hours), "
@@ -116,7 +119,9 @@ class _Pass:
         self.now = now
         self.ladder = ladder
         self.directory = Directory()
-        self.urgencies = dict(db.session.execute(sa.select(ReferenceCode.code, ReferenceCode.name).filter_by(kind="urgency")).all())
+        self.urgencies = dict(
+            db.session.execute(sa.select(ReferenceCode.code, ReferenceCode.name).filter_by(kind="urgency")).all()
+        )
         self.result = ChaseResult(now, ladder.tz)
 
     def batch(self, rows: list[Assignment]) -> None:
@@ -127,23 +132,38 @@ class _Pass:
             result.looked += 1
             watched = watched_deadline(row)
             if watched is None:
-                updates.append({"b_id": row.id, "b_version": row.version, "b_next": None, "b_level": row.escalation_level})
+                updates.append(
+                    {"b_id": row.id, "b_version": row.version, "b_next": None, "b_level": row.escalation_level}
+                )
                 result.finished += 1
                 continue
-            decided = plan(self.ladder, window_start(row, watched.due_at), watched.due_at, fired[(row.id, watched)], now)
+            decided = plan(
+                self.ladder, window_start(row, watched.due_at), watched.due_at, fired[(row.id, watched)], now
+            )
             plans[row.id] = (row, watched, decided)
             if decided.fire is not None:
-                steps.append({"assignment_id": row.id, "deadline_kind": watched.kind, "due_at": watched.due_at,
-                              "level": decided.fire.level, "fired_at": now})
-            updates.append({"b_id": row.id, "b_version": row.version, "b_next": decided.next_at, "b_level": decided.level})
+                steps.append(
+                    {
+                        "assignment_id": row.id,
+                        "deadline_kind": watched.kind,
+                        "due_at": watched.due_at,
+                        "level": decided.fire.level,
+                        "fired_at": now,
+                    }
+                )
+            updates.append(
+                {"b_id": row.id, "b_version": row.version, "b_next": decided.next_at, "b_level": decided.level}
+            )
             result.finished += decided.next_at is None
             result.skipped += len(decided.skipped)
         taken: set[int] = set()
         if steps:
             table = EscalationStep.__table__
-            taken = set(_insert_ignoring_duplicates(
-                table, steps, ["assignment_id", "deadline_kind", "due_at", "level"], table.c.assignment_id
-            ))
+            taken = set(
+                _insert_ignoring_duplicates(
+                    table, steps, ["assignment_id", "deadline_kind", "due_at", "level"], table.c.assignment_id
+                )
+            )
         for ident, (row, watched, decided) in plans.items():
             if decided.fire is None:
                 continue
@@ -163,8 +183,9 @@ class _Pass:
     def _fired(self, ids: list[int]) -> dict[tuple[int, tuple], set[int]]:
         fired: dict[tuple[int, tuple], set[int]] = defaultdict(set)
         rows = db.session.execute(
-            sa.select(EscalationStep.assignment_id, EscalationStep.deadline_kind, EscalationStep.due_at, EscalationStep.level)
-            .where(EscalationStep.assignment_id.in_(ids))
+            sa.select(
+                EscalationStep.assignment_id, EscalationStep.deadline_kind, EscalationStep.due_at, EscalationStep.level
+            ).where(EscalationStep.assignment_id.in_(ids))
         )
         for assignment_id, kind, due_at, level in rows:
             fired[(assignment_id, ladder_module.Watched(kind, due_at))].add(level)
@@ -186,7 +207,9 @@ class _Pass:
         not_before = quiet_until(self.ladder, self.now, emergency)
         kind = MessageKind.REMINDER if rung.level == 0 else MessageKind.ESCALATION
         for phone in phones:
-            add_message(phone, body, kind, ticket_id=ticket.id, assignment_id=row.id, emergency=emergency, not_before=not_before)
+            add_message(
+                phone, body, kind, ticket_id=ticket.id, assignment_id=row.id, emergency=emergency, not_before=not_before
+            )
         self.result.fired[rung.level] += 1
         self.result.messages += len(phones)
         self.result.deferred += len(phones) if not_before else 0
@@ -281,7 +304,10 @@ def send_daily_digest(now: datetime) -> int:
         return 0
     names = {code: department.name for code, department in directory.by_code.items()}
     body = templates.render(
-        "overdue_digest", date=f"{local_day.month}月{local_day.day}日", count=str(total), summary=_digest_summary(counts, names)
+        "overdue_digest",
+        date=f"{local_day.month}月{local_day.day}日",
+        count=str(total),
+        summary=_digest_summary(counts, names),
     )
     not_before = quiet_until(ladder, now, emergency=False)
     for phone in phones:

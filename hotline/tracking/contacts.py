@@ -63,7 +63,9 @@ class Directory:
         office = self._department(LEADING_GROUP)
         if office is None:
             return []
-        return _unique([*(office.head_phones or []), *(office.liaison_phones or []), *self.user_phones[("*", office.id)]])
+        return _unique(
+            [*(office.head_phones or []), *(office.liaison_phones or []), *self.user_phones[("*", office.id)]]
+        )
 
     def phones(self, groups: Iterable[str], department: Department | None) -> list[str]:
         """The phones of the named recipient groups, each once, in group order."""
@@ -85,7 +87,10 @@ def _check_phones(field: str, phones: list[str] | None) -> list[str] | None:
         return None
     bad = [p for p in phones if not isinstance(p, str) or not E164.match(p)]
     if bad:
-        raise ValidationError("电话号码格式有误 phone numbers must be E.164 (+8613800000000)", {field: [f"not an E.164 number: {p}" for p in bad]})
+        raise ValidationError(
+            "电话号码格式有误 phone numbers must be E.164 (+8613800000000)",
+            {field: [f"not an E.164 number: {p}" for p in bad]},
+        )
     return _unique(phones)
 
 
@@ -96,12 +101,17 @@ def department_contacts(code: str) -> Department:
     return department
 
 
-def set_department_contacts(code: str, head_phones: list[str] | None = None, liaison_phones: list[str] | None = None) -> Department:
+def set_department_contacts(
+    code: str, head_phones: list[str] | None = None, liaison_phones: list[str] | None = None
+) -> Department:
     """Replace a department's head and/or liaison phones (a list given replaces; None keeps)."""
     heads = _check_phones("head_phones", head_phones)
     liaisons = _check_phones("liaison_phones", liaison_phones)
     if heads is None and liaisons is None:
-        raise ValidationError("请至少提供一类联系电话 give head_phones and/or liaison_phones", {"head_phones": ["head_phones or liaison_phones is required"]})
+        raise ValidationError(
+            "请至少提供一类联系电话 give head_phones and/or liaison_phones",
+            {"head_phones": ["head_phones or liaison_phones is required"]},
+        )
     department = department_contacts(code)
     if heads is not None:
         department.head_phones = heads

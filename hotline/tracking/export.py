@@ -27,7 +27,9 @@ MAX_ROWS = 20000
 FILTERS = ("status", "urgency", "channel")
 
 
-def export_tickets(start: date, end: date, filters: dict[str, Any], *, actor: User, now: datetime) -> list[dict[str, Any]]:
+def export_tickets(
+    start: date, end: date, filters: dict[str, Any], *, actor: User, now: datetime
+) -> list[dict[str, Any]]:
     """Tickets received ``start``..``end`` (local dates, inclusive), oldest first, as flat rows."""
     begin, finish = period_bounds(start, end, current_app.config["HOTLINE_TIMEZONE"])
     query = scoping.tickets(actor).where(Ticket.created_at >= begin, Ticket.created_at < finish)
@@ -52,11 +54,19 @@ def export_tickets(start: date, end: date, filters: dict[str, Any], *, actor: Us
         hidden = reporter_overrides(ticket, actor)
         rows.append(
             {
-                "number": ticket.number, "created_at": ticket.created_at, "channel": ticket.channel, "status": ticket.status,
-                "urgency": ticket.urgency, "protection_types": list(ticket.protection_types or ()),
-                "subject_categories": list(ticket.subject_categories or ()), "street": ticket.street_code,
-                "address": ticket.address, "child_name": ticket.child_name, "child_age": ticket.child_age,
-                "child_gender": ticket.child_gender, "description": ticket.description,
+                "number": ticket.number,
+                "created_at": ticket.created_at,
+                "channel": ticket.channel,
+                "status": ticket.status,
+                "urgency": ticket.urgency,
+                "protection_types": list(ticket.protection_types or ()),
+                "subject_categories": list(ticket.subject_categories or ()),
+                "street": ticket.street_code,
+                "address": ticket.address,
+                "child_name": ticket.child_name,
+                "child_age": ticket.child_age,
+                "child_gender": ticket.child_gender,
+                "description": ticket.description,
                 "reporter_name": hidden.get("reporter_name", ticket.reporter_name),
                 "reporter_phone": hidden.get("reporter_phone", ticket.reporter_phone),
                 "reporter_anonymous": ticket.reporter_anonymous,

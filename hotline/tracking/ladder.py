@@ -147,7 +147,11 @@ def parse_ladder(config: Mapping[str, Any] | None, tz: str = DEFAULT_TZ) -> Ladd
         raise LadderError(f"escalation.ladder levels must be distinct and ascending, got {levels}")
     quiet = config.get("quiet_hours") or DEFAULT_CONFIG["quiet_hours"]
     digest_at = config.get("digest_at") or DEFAULT_CONFIG["digest_at"]
-    for name, value in (("quiet_hours.start", quiet.get("start")), ("quiet_hours.end", quiet.get("end")), ("digest_at", digest_at)):
+    for name, value in (
+        ("quiet_hours.start", quiet.get("start")),
+        ("quiet_hours.end", quiet.get("end")),
+        ("digest_at", digest_at),
+    ):
         if not isinstance(value, str) or not _HHMM.match(value):
             raise LadderError(f"escalation.{name} must be a local time 'HH:MM', got {value!r}")
     return Ladder(tuple(rungs), tz, quiet["start"], quiet["end"], digest_at)

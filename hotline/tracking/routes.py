@@ -186,7 +186,9 @@ class AssignmentExtensions(MethodView):
     @blp.response(201, ExtensionSchema)
     def post(self, data, assignment_id):
         """延期 request (1–10 days, at most 10 in all), before the feedback deadline; one at a time."""
-        return services.request_extension(assignment_id, data["days"], data["reason"], actor=current_actor(), now=_now())
+        return services.request_extension(
+            assignment_id, data["days"], data["reason"], actor=current_actor(), now=_now()
+        )
 
 
 @blp.route("/extensions")

@@ -56,7 +56,8 @@ class FeedbackCreateSchema(ma.Schema):
 
 
 DAYS = validate.Range(
-    min=lifecycle.EXTENSION_MIN_DAYS, max=lifecycle.EXTENSION_MAX_DAYS,
+    min=lifecycle.EXTENSION_MIN_DAYS,
+    max=lifecycle.EXTENSION_MAX_DAYS,
     error="须为 {min}–{max} 天 must be {min} to {max} days",
 )
 
@@ -216,7 +217,8 @@ class TicketDetailSchema(TicketSchema):
     @ma.pre_dump
     def _shape(self, ticket: Any, **kwargs: Any) -> dict[str, Any]:
         return TicketSchema._shape(self, ticket, **kwargs) | {
-            "timeline": ticket.timeline, "cancel_reason": ticket.cancel_reason,
+            "timeline": ticket.timeline,
+            "cancel_reason": ticket.cancel_reason,
         }
 
 

@@ -146,13 +146,22 @@ def center_phones() -> list[str]:
     return Directory().center() or list(current_app.config.get("HOTLINE_DUTY_PHONES") or [])
 
 
-def _send(phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any) -> None:
-    body = templates.render(template, number=ticket.number or f"#{ticket.id}", urgency=_urgency_name(ticket.urgency), **fields)
+def _send(
+    phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any
+) -> None:
+    body = templates.render(
+        template, number=ticket.number or f"#{ticket.id}", urgency=_urgency_name(ticket.urgency), **fields
+    )
     not_before = _quiet_until(ticket, now)
     for phone in phones:
         add_message(
-            phone, body, MessageKind.NOTICE, ticket_id=ticket.id, assignment_id=assignment.id if assignment else None,
-            emergency=ticket.urgency == "emergency", not_before=not_before,
+            phone,
+            body,
+            MessageKind.NOTICE,
+            ticket_id=ticket.id,
+            assignment_id=assignment.id if assignment else None,
+            emergency=ticket.urgency == "emergency",
+            not_before=not_before,
         )
 
 
@@ -160,7 +169,9 @@ def _tell_department(assignment: Assignment, template: str, now: datetime, **fie
     _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, **fields)
 
 
-def _tell_center(ticket: Ticket, template: str, now: datetime, assignment: Assignment | None = None, **fields: Any) -> None:
+def _tell_center(
+    ticket: Ticket, template: str, now: datetime, assignment: Assignment | None = None, **fields: Any
+) -> None:
     _send(center_phones(), template, ticket, now, assignment, **fields)
 
 
@@ -180,7 +191,9 @@ def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime) -> Non
     """Move the ticket when its assignments say so: unroute without a lead, submit when all are done."""
     pairs = _pairs(ticket)
     if ticket.status in ("dispatched", "in_progress") and not lifecycle.has_lead(pairs):
-        change_ticket(ticket, "unroute", actor=actor, now=now, reason="主办单位退单已批准 the lead's return was approved")
+        change_ticket(
+            ticket, "unroute", actor=actor, now=now, reason="主办单位退单已批准 the lead's return was approved"
+        )
         _tell_center(ticket, "ticket_unrouted", now)
     elif ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
         change_ticket(ticket, "submit", actor=actor, now=now)
@@ -236,7 +249,10 @@ def add_feedback(assignment_id: int, summary: str, final: bool, *, actor: User, 
     db.session.add(feedback)
     db.session.flush()
     change_assignment(
-        assignment, "final_feedback" if final else "feedback", actor=actor, now=now,
+        assignment,
+        "final_feedback" if final else "feedback",
+        actor=actor,
+        now=now,
         data={"feedback_id": feedback.id, "final": final},
     )
     if final:
@@ -266,7 +282,8 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
     )
     if waiting is not None:
         raise Conflict(
-            f"已有待审批的延期申请 #{waiting}。 extension request {waiting} is still pending", {"extension_id": [waiting]}
+            f"已有待审批的延期申请 #{waiting}。 extension request {waiting} is still pending",
+            {"extension_id": [waiting]},
         )
     left = lifecycle.EXTENSION_MAX_DAYS - (assignment.extended_days or 0)
     if days > left:
@@ -275,16 +292,29 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
             {"days": [f"at most {max(left, 0)} more days (total {lifecycle.EXTENSION_MAX_DAYS})"]},
         )
     extension = Extension(
-        assignment_id=assignment.id, days=days, reason=reason, status="pending", requested_by_id=actor.id, created_at=now
+        assignment_id=assignment.id,
+        days=days,
+        reason=reason,
+        status="pending",
+        requested_by_id=actor.id,
+        created_at=now,
     )
     db.session.add(extension)
     db.session.flush()
     assignment.ticket.updated_at = now
     record_event(
-        assignment.ticket, "extension.request", actor=actor, now=now, assignment=assignment, to_status="pending",
-        reason=reason, data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
+        assignment.ticket,
+        "extension.request",
+        actor=actor,
+        now=now,
+        assignment=assignment,
+        to_status="pending",
+        reason=reason,
+        data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
     )
-    _tell_center(assignment.ticket, "extension_requested", now, assignment, bureau=assignment.department.name, days=str(days))
+    _tell_center(
+        assignment.ticket, "extension_requested", now, assignment, bureau=assignment.department.name, days=str(days)
+    )
     return extension
 
 
@@ -306,13 +336,24 @@ def approve_extension(
     ticket = assignment.ticket
     new_due = _extend(assignment.feedback_due_at, granted, ticket.urgency)
     change_assignment(
-        assignment, "extend", actor=actor, now=now, reason=note, feedback_due_at=new_due,
+        assignment,
+        "extend",
+        actor=actor,
+        now=now,
+        reason=note,
+        feedback_due_at=new_due,
         data={"extension_id": extension.id, "days": granted, "days_requested": requested},
     )
     assignment.extended_days = (assignment.extended_days or 0) + granted
     record_event(
-        ticket, "extension.public", actor=actor, now=now, from_status=ticket.status, to_status=ticket.status,
-        public_note=lifecycle.EXTENDED_NOTE, data={"extension_id": extension.id},
+        ticket,
+        "extension.public",
+        actor=actor,
+        now=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        public_note=lifecycle.EXTENDED_NOTE,
+        data={"extension_id": extension.id},
     )
     _tell_department(assignment, "extension_approved", now, due=_local(new_due), days=str(granted))
     return extension
@@ -350,7 +391,13 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
             continue
         sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == "pending" else None
         change_assignment(
-            assignment, "reopen", actor=actor, now=now, reason=reason, sign_due_at=sign_due, feedback_due_at=feedback_due
+            assignment,
+            "reopen",
+            actor=actor,
+            now=now,
+            reason=reason,
+            sign_due_at=sign_due,
+            feedback_due_at=feedback_due,
         )
         _tell_department(assignment, "ticket_reopened", now, due=_local(feedback_due))
 
@@ -543,22 +590,39 @@ def _timeline(ticket: Ticket, actor: User) -> list[dict[str, Any]]:
             continue
         items.append(
             {
-                "id": event.id, "at": event.created_at, "action": event.action,
+                "id": event.id,
+                "at": event.created_at,
+                "action": event.action,
                 "actor": event.actor.username if event.actor else None,
                 "actor_role": event.actor.role if event.actor else None,
-                "assignment_id": event.assignment_id, "bureau": (event.data or {}).get("bureau"),
-                "from_status": event.from_status, "to_status": event.to_status, "reason": event.reason,
-                "data": event.data or {}, "public_note": event.public_note,
+                "assignment_id": event.assignment_id,
+                "bureau": (event.data or {}).get("bureau"),
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": event.reason,
+                "data": event.data or {},
+                "public_note": event.public_note,
             }
         )
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
-        reads = db.session.scalars(sa.select(AccessLog).where(AccessLog.ticket_id == ticket.id).order_by(AccessLog.id)).all()
+        reads = db.session.scalars(
+            sa.select(AccessLog).where(AccessLog.ticket_id == ticket.id).order_by(AccessLog.id)
+        ).all()
         for read in reads:
             items.append(
                 {
-                    "id": None, "at": read.created_at, "action": "read", "actor": read.user.username,
-                    "actor_role": read.user.role, "assignment_id": None, "bureau": None, "from_status": None,
-                    "to_status": None, "reason": None, "data": {"via": read.via}, "public_note": None,
+                    "id": None,
+                    "at": read.created_at,
+                    "action": "read",
+                    "actor": read.user.username,
+                    "actor_role": read.user.role,
+                    "assignment_id": None,
+                    "bureau": None,
+                    "from_status": None,
+                    "to_status": None,
+                    "reason": None,
+                    "data": {"via": read.via},
+                    "public_note": None,
                 }
             )
         items.sort(key=lambda item: (item["at"], item["action"] == "read"))

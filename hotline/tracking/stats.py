@@ -59,8 +59,15 @@ from hotline.models import Assignment, Department, Revisit, TicketEvent
 from hotline.tracking import lifecycle
 
 FIGURES = (
-    "assigned", "signed_on_time", "feedback_on_time", "returned", "extended", "reopened", "open_overdue",
-    "revisits", "satisfaction",
+    "assigned",
+    "signed_on_time",
+    "feedback_on_time",
+    "returned",
+    "extended",
+    "reopened",
+    "open_overdue",
+    "revisits",
+    "satisfaction",
 )
 LISTED_KINDS = ("bureau", "street")  # departments listed even with nothing assigned
 
@@ -98,7 +105,9 @@ def _live(row: _Row) -> bool:
 
 def _assignment_figures(rows: list[_Row], everyone: int, reopened: set[int], now: datetime) -> dict[str, Any]:
     left_unsigned = [r for r in rows if r.status == "returned" and r.accepted_at is None]
-    sign_undecided = [r for r in rows if r.status in ("pending", "return_requested") and r.accepted_at is None and r.sign_due_at > now]
+    sign_undecided = [
+        r for r in rows if r.status in ("pending", "return_requested") and r.accepted_at is None and r.sign_due_at > now
+    ]
     signed = [r for r in rows if r.accepted_at is not None and r.accepted_at <= r.sign_due_at]
     owing = [r for r in rows if r.status != "returned"]
     fb_undecided = [r for r in owing if _live(r) and r.feedback_due_at > now]
@@ -139,9 +148,17 @@ def compute_stats(start: date, end: date, *, now: datetime, tz: str) -> dict[str
     begin, finish = period_bounds(start, end, tz)
     cohort = (
         sa.select(
-            Assignment.id, Assignment.ticket_id, Assignment.department_id, Assignment.status,
-            Assignment.status_before_return, Assignment.accepted_at, Assignment.sign_due_at, Assignment.feedback_due_at,
-            Assignment.final_feedback_at, Assignment.returned_at, Assignment.extended_days,
+            Assignment.id,
+            Assignment.ticket_id,
+            Assignment.department_id,
+            Assignment.status,
+            Assignment.status_before_return,
+            Assignment.accepted_at,
+            Assignment.sign_due_at,
+            Assignment.feedback_due_at,
+            Assignment.final_feedback_at,
+            Assignment.returned_at,
+            Assignment.extended_days,
         )
         .where(Assignment.dispatched_at >= begin, Assignment.dispatched_at < finish)
         .order_by(Assignment.id)
@@ -151,15 +168,21 @@ def compute_stats(start: date, end: date, *, now: datetime, tz: str) -> dict[str
     ticket_ids = cohort.with_only_columns(Assignment.ticket_id).order_by(None)
     reopened = set(
         db.session.scalars(
-            sa.select(TicketEvent.assignment_id).where(TicketEvent.action == "assignment.reopen", TicketEvent.assignment_id.in_(ids))
+            sa.select(TicketEvent.assignment_id).where(
+                TicketEvent.action == "assignment.reopen", TicketEvent.assignment_id.in_(ids)
+            )
         )
     )
     closed = set(
-        db.session.scalars(sa.select(TicketEvent.ticket_id).where(TicketEvent.action == "close", TicketEvent.ticket_id.in_(ticket_ids)))
+        db.session.scalars(
+            sa.select(TicketEvent.ticket_id).where(TicketEvent.action == "close", TicketEvent.ticket_id.in_(ticket_ids))
+        )
     )
     revisits: dict[int, list[str]] = defaultdict(list)
     for ticket_id, outcome in db.session.execute(
-        sa.select(Revisit.ticket_id, Revisit.outcome).where(Revisit.ticket_id.in_(ticket_ids)).order_by(Revisit.created_at, Revisit.id)
+        sa.select(Revisit.ticket_id, Revisit.outcome)
+        .where(Revisit.ticket_id.in_(ticket_ids))
+        .order_by(Revisit.created_at, Revisit.id)
     ):
         revisits[ticket_id].append(outcome)
 
@@ -168,7 +191,12 @@ def compute_stats(start: date, end: date, *, now: datetime, tz: str) -> dict[str
         by_department[row.department_id].append(row)
     departments = db.session.scalars(
         sa.select(Department)
-        .where(sa.or_(sa.and_(Department.active.is_(True), Department.kind.in_(LISTED_KINDS)), Department.id.in_(list(by_department))))
+        .where(
+            sa.or_(
+                sa.and_(Department.active.is_(True), Department.kind.in_(LISTED_KINDS)),
+                Department.id.in_(list(by_department)),
+            )
+        )
         .order_by(Department.id)
     ).all()
 

@@ -78,7 +78,9 @@ def _items(kind: str, due: sa.ColumnElement, conditions: list, limit: int) -> sa
 
 def overdue_statement(at: datetime, department_id: int | None = None, limit: int = DEFAULT_LIMIT) -> sa.Select:
     """The page of late items, most overdue first."""
-    merged = sa.union_all(*(_items(kind, due, conditions, limit) for kind, due, conditions in _ranges(at, department_id)))
+    merged = sa.union_all(
+        *(_items(kind, due, conditions, limit) for kind, due, conditions in _ranges(at, department_id))
+    )
     overdue = merged.subquery("overdue")
     return sa.select(overdue).order_by(overdue.c.due_at, overdue.c.assignment_id).limit(limit)
 

@@ -31,7 +31,9 @@ class OverdueItemSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "sign|feedback: which deadline is late"})
     due_at = ma.fields.AwareDateTime()
     overdue_seconds = ma.fields.Integer()
-    escalation_level = ma.fields.Integer(metadata={"description": "highest ladder level fired for this deadline; 0 = none yet"})
+    escalation_level = ma.fields.Integer(
+        metadata={"description": "highest ladder level fired for this deadline; 0 = none yet"}
+    )
 
 
 class OverdueListSchema(ma.Schema):

@@ -106,7 +106,14 @@ def change_ticket(
     if public_note is None and target != current:
         public_note = ACTION_PUBLIC_NOTES.get(action) or PUBLIC_NOTES.get(target)
     return record_event(
-        ticket, action, actor=actor, now=now, from_status=current, to_status=target, reason=reason, data=data,
+        ticket,
+        action,
+        actor=actor,
+        now=now,
+        from_status=current,
+        to_status=target,
+        reason=reason,
+        data=data,
         public_note=public_note,
     )
 
@@ -137,14 +144,27 @@ def change_assignment(
         payload["deadlines_before"], payload["deadlines_after"] = before, after
     payload.setdefault("bureau", assignment.department.code if assignment.department else None)
     return record_event(
-        assignment.ticket, "assignment." + action, actor=actor, now=now, assignment=assignment,
-        from_status=current, to_status=target, reason=reason, data=payload,
+        assignment.ticket,
+        "assignment." + action,
+        actor=actor,
+        now=now,
+        assignment=assignment,
+        from_status=current,
+        to_status=target,
+        reason=reason,
+        data=payload,
     )
 
 
 def _apply(
-    assignment: Assignment, action: str, current: str, target: str, now: datetime, reason: str | None,
-    sign_due_at: datetime | None, feedback_due_at: datetime | None,
+    assignment: Assignment,
+    action: str,
+    current: str,
+    target: str,
+    now: datetime,
+    reason: str | None,
+    sign_due_at: datetime | None,
+    feedback_due_at: datetime | None,
 ) -> None:
     watched_before = _watched(assignment)
     if target == "return_requested":
@@ -180,7 +200,9 @@ def _watched(assignment: Assignment) -> tuple[str, datetime] | None:
     return kind, assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
 
 
-def change_extension(extension: Extension, action: str, *, actor: User | None, now: datetime, reason: str | None = None) -> str:
+def change_extension(
+    extension: Extension, action: str, *, actor: User | None, now: datetime, reason: str | None = None
+) -> str:
     """Decide an extension request; returns the new status. The caller moves the deadline."""
     current = extension.status
     try:
@@ -194,8 +216,14 @@ def change_extension(extension: Extension, action: str, *, actor: User | None, n
     assignment = extension.assignment
     assignment.ticket.updated_at = now
     record_event(
-        assignment.ticket, "extension." + action, actor=actor, now=now, assignment=assignment,
-        from_status=current, to_status=target, reason=reason,
+        assignment.ticket,
+        "extension." + action,
+        actor=actor,
+        now=now,
+        assignment=assignment,
+        from_status=current,
+        to_status=target,
+        reason=reason,
         data={"extension_id": extension.id, "days": extension.days, "bureau": assignment.department.code},
     )
     return target

@@ -51,10 +51,14 @@ def weekly_volume(start: date, end: date, *, tz: str) -> dict[str, Any]:
         counts.setdefault(code, [0] * len(weeks))[index[week]] += 1
         by_status[status] += 1
     order = list(
-        db.session.scalars(sa.select(ReferenceCode.code).filter_by(kind="protection_type").order_by(ReferenceCode.position))
+        db.session.scalars(
+            sa.select(ReferenceCode.code).filter_by(kind="protection_type").order_by(ReferenceCode.position)
+        )
     )
-    codes = [c for c in order if c in counts] + sorted(c for c in counts if c not in order and c is not None) + (
-        [UNSET] if UNSET in counts else []
+    codes = (
+        [c for c in order if c in counts]
+        + sorted(c for c in counts if c not in order and c is not None)
+        + ([UNSET] if UNSET in counts else [])
     )
     return {
         "from": start,

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
             if current_user.is_authenticated:  # staff pages carry children's data: keep them out of caches
                 response.headers["Cache-Control"] = "no-store"
         return response
+
     init_templating(app)
     _register_swagger_assets(app)
 
@@ -83,5 +84,10 @@ def _register_swagger_assets(app: Flask) -> None:
     import swagger_ui_bundle
     from flask import Blueprint
 
-    bp = Blueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path, static_url_path="/static/swagger-ui")
+    bp = Blueprint(
+        "swagger_assets",
+        __name__,
+        static_folder=swagger_ui_bundle.swagger_ui_path,
+        static_url_path="/static/swagger-ui",
+    )
     app.register_blueprint(bp)

@@ -75,7 +75,13 @@ def department(code: str):
 
 # --- users ---------------------------------------------------------------------------------
 
-USER_PATHS = {"username": ("username",), "role": ("role",), "bureau": ("bureau",), "phone": ("phone",), "password": ("password",)}
+USER_PATHS = {
+    "username": ("username",),
+    "role": ("role",),
+    "bureau": ("bureau",),
+    "phone": ("phone",),
+    "password": ("password",),
+}
 
 
 def _user_form() -> UserForm:
@@ -97,8 +103,11 @@ def users():
         ok, user, problems = attempt(
             form,
             lambda: create_user(
-                body.get("username", ""), body.get("role", ""), form.password.data or "",
-                bureau=body.get("bureau"), phone=body.get("phone"),
+                body.get("username", ""),
+                body.get("role", ""),
+                form.password.data or "",
+                bureau=body.get("bureau"),
+                phone=body.get("phone"),
             ),
             USER_PATHS,
         )
@@ -119,8 +128,10 @@ def user_active(user_id: int):
         abort(400)
     wanted = request.form.get("active") == "1"
     ok, _user, problems = attempt(None, lambda: set_user_active(user_id, wanted, actor=actor()))
-    flash((_("Account switched on.") if wanted else _("Account switched off.")) if ok else "; ".join(problems),
-          "success" if ok else "error")
+    flash(
+        (_("Account switched on.") if wanted else _("Account switched off.")) if ok else "; ".join(problems),
+        "success" if ok else "error",
+    )
     return redirect(url_for("admin_pages.users"))
 
 
@@ -202,7 +213,9 @@ def rules():
         draft, per_rule, texts = _draft_rules()
         if request.form.get("action") == "save" and not per_rule:
             try:
-                saved = replace_rules(draft, actor=actor(), now=_now(), base_version=request.form.get("base_version", type=int))
+                saved = replace_rules(
+                    draft, actor=actor(), now=_now(), base_version=request.form.get("base_version", type=int)
+                )
             except ValidationError as exc:  # each rule's named errors go beside it
                 per_rule = _rule_errors((exc.errors or {}).get("rules", {}))
                 problems = per_rule.pop(-1, []) or [_("Some rules are not valid: see the messages beside them.")]
@@ -213,11 +226,18 @@ def rules():
                 return redirect(url_for("admin_pages.rules"))
         elif request.form.get("action") == "preview" and not per_rule:
             facts = payload(sample, own_paths(sample))
-            result = preview_draft(draft, {
-                "protection_types": [facts.get("primary"), *(facts.get("others") or [])] if facts.get("primary") else [],
-                "subject_categories": facts.get("categories") or [], "street": facts.get("street"),
-                "urgency": facts.get("urgency"), "channel": facts.get("channel"),
-            })
+            result = preview_draft(
+                draft,
+                {
+                    "protection_types": [facts.get("primary"), *(facts.get("others") or [])]
+                    if facts.get("primary")
+                    else [],
+                    "subject_categories": facts.get("categories") or [],
+                    "street": facts.get("street"),
+                    "urgency": facts.get("urgency"),
+                    "channel": facts.get("channel"),
+                },
+            )
             if "errors" in result:
                 per_rule = _rule_errors(result["errors"])
                 problems = per_rule.pop(-1, [])
@@ -225,6 +245,13 @@ def rules():
                 preview = result
         status = status if status != 200 else (422 if per_rule or problems else 200)
     return render_template(
-        "admin/rules.html", current=current, texts=texts, per_rule=per_rule, problems=problems, preview=preview,
-        sample=sample, versions=list_rule_versions()[:10], action=ActionForm(formdata=None),
+        "admin/rules.html",
+        current=current,
+        texts=texts,
+        per_rule=per_rule,
+        problems=problems,
+        preview=preview,
+        sample=sample,
+        versions=list_rule_versions()[:10],
+        action=ActionForm(formdata=None),
     ), status

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 SIGN_COLOUR, FEEDBACK_COLOUR = "#0072B2", "#E69F00"
 WIDTH = 640
-FONT = 'font-family="system-ui, \'Noto Sans CJK SC\', \'Microsoft YaHei\', sans-serif"'
+FONT = "font-family=\"system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif\""
 
 
 def _short(text: str, limit: int) -> str:
@@ -45,14 +45,18 @@ def rate_bars(rows: Sequence[tuple[str, float | None, float | None]], *, title: 
             f'<text x="{left - 8}" y="{y + row_height / 2 + 4:.1f}" text-anchor="end" fill="#1d2530">'
             f"<title>{escape(label)}</title>{escape(_short(label, 11))}</text>"
         )
-        for j, (rate, colour, name) in enumerate(((sign, SIGN_COLOUR, labels[0]), (feedback, FEEDBACK_COLOUR, labels[1]))):
+        for j, (rate, colour, name) in enumerate(
+            ((sign, SIGN_COLOUR, labels[0]), (feedback, FEEDBACK_COLOUR, labels[1]))
+        ):
             by = y + 4 + j * (bar + 2)
             w = plot * (rate or 0)
             parts.append(
                 f'<rect x="{left}" y="{by}" width="{w:.1f}" height="{bar}" fill="{colour}">'
                 f"<title>{escape(label)} · {escape(name)}: {_pct(rate)}</title></rect>"
             )
-            parts.append(f'<text x="{left + w + 4:.1f}" y="{by + bar - 2}" fill="#1d2530" font-size="11">{_pct(rate)}</text>')
+            parts.append(
+                f'<text x="{left + w + 4:.1f}" y="{by + bar - 2}" fill="#1d2530" font-size="11">{_pct(rate)}</text>'
+            )
     if not rows:
         parts.append(f'<text x="{left}" y="{top + 18}" fill="#5b6675">–</text>')
     parts.append("</svg>")
@@ -99,7 +103,9 @@ def stacked_weeks(weeks: Sequence[str], series: Sequence[tuple[str, Sequence[int
                 f"<title>{escape(week)} · {escape(name)}: {n}</title></rect>"
             )
         if totals[i]:
-            parts.append(f'<text x="{x + column / 2:.1f}" y="{base - 3:.1f}" text-anchor="middle" fill="#1d2530">{totals[i]}</text>')
+            parts.append(
+                f'<text x="{x + column / 2:.1f}" y="{base - 3:.1f}" text-anchor="middle" fill="#1d2530">{totals[i]}</text>'
+            )
         if i % label_every == 0:
             parts.append(
                 f'<text x="{x + column / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#5b6675">{escape(week)}</text>'

@@ -28,8 +28,15 @@ TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FIGURE_COLUMNS = (
-    "assigned", "signed_on_time", "feedback_on_time", "returned", "extended", "reopened", "open_overdue",
-    "revisits", "satisfaction",
+    "assigned",
+    "signed_on_time",
+    "feedback_on_time",
+    "returned",
+    "extended",
+    "reopened",
+    "open_overdue",
+    "revisits",
+    "satisfaction",
 )
 
 
@@ -39,7 +46,8 @@ def _file(fmt: str, name: str, title: str, header: list[str], rows: list[list]) 
     else:
         body = spreadsheets.to_xlsx(title, header, rows)
     return Response(
-        body, mimetype=TYPES[fmt],
+        body,
+        mimetype=TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "no-store"},
     )
 
@@ -59,17 +67,42 @@ def tickets(fmt: str):
     filters = {key: request.args[key] for key in ("status", "urgency", "channel", "bureau") if request.args.get(key)}
     rows = export_tickets(start, end, filters, actor=actor(), now=datetime.now(UTC))
     header = [
-        _("Number"), _("Received"), _("Channel"), _("Status"), _("Urgency"), _("Protection types"), _("Child's situation"),
-        _("Street or town"), _("Address"), _("Child's name"), _("Child's age"), _("Child's gender"), _("Description"),
-        _("Reporter"), _("Reporter's phone"), _("Anonymous"), _("Departments"), _("Closed"),
+        _("Number"),
+        _("Received"),
+        _("Channel"),
+        _("Status"),
+        _("Urgency"),
+        _("Protection types"),
+        _("Child's situation"),
+        _("Street or town"),
+        _("Address"),
+        _("Child's name"),
+        _("Child's age"),
+        _("Child's gender"),
+        _("Description"),
+        _("Reporter"),
+        _("Reporter's phone"),
+        _("Anonymous"),
+        _("Departments"),
+        _("Closed"),
     ]
     body = [
         [
-            r["number"], localtime(r["created_at"]), labels.label(labels.CHANNEL, r["channel"]),
-            labels.label(labels.TICKET_STATUS, r["status"]), ref_name(r["urgency"], "urgencies"),
-            _names(r["protection_types"], "protection_types"), _names(r["subject_categories"], "subject_categories"),
-            ref_name(r["street"], "streets"), r["address"], r["child_name"], r["child_age"],
-            labels.label(labels.GENDER, r["child_gender"]), r["description"], r["reporter_name"], r["reporter_phone"],
+            r["number"],
+            localtime(r["created_at"]),
+            labels.label(labels.CHANNEL, r["channel"]),
+            labels.label(labels.TICKET_STATUS, r["status"]),
+            ref_name(r["urgency"], "urgencies"),
+            _names(r["protection_types"], "protection_types"),
+            _names(r["subject_categories"], "subject_categories"),
+            ref_name(r["street"], "streets"),
+            r["address"],
+            r["child_name"],
+            r["child_age"],
+            labels.label(labels.GENDER, r["child_gender"]),
+            r["description"],
+            r["reporter_name"],
+            r["reporter_phone"],
             _("Yes") if r["reporter_anonymous"] else _("No"),
             "；".join(
                 f"{ref_name(b, 'bureaus')} {labels.label(labels.ASSIGNMENT_ROLE, role)} {labels.label(labels.ASSIGNMENT_STATUS, s)}"
@@ -104,9 +137,15 @@ def figures(fmt: str):
     start, end = month_bounds(_month())
     result = stats(start, end, now=datetime.now(UTC))
     titles = {
-        "assigned": _("Assigned"), "signed_on_time": _("Signed on time"), "feedback_on_time": _("Feedback on time"),
-        "returned": _("Returned"), "extended": _("Extended"), "reopened": _("Reopened"), "open_overdue": _("Open overdue"),
-        "revisits": _("Revisited"), "satisfaction": _("Satisfied"),
+        "assigned": _("Assigned"),
+        "signed_on_time": _("Signed on time"),
+        "feedback_on_time": _("Feedback on time"),
+        "returned": _("Returned"),
+        "extended": _("Extended"),
+        "reopened": _("Reopened"),
+        "open_overdue": _("Open overdue"),
+        "revisits": _("Revisited"),
+        "satisfaction": _("Satisfied"),
     }
     header = [_("Department"), _("Code")]
     for key in FIGURE_COLUMNS:

@@ -44,16 +44,20 @@ class LooseSelectField(SelectField):
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[InputRequired()], render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[InputRequired()], render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class StatusForm(FlaskForm):
     tracking_code = StringField(
-        _l("Tracking code (10 digits)"), validators=[InputRequired()],
+        _l("Tracking code (10 digits)"),
+        validators=[InputRequired()],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10},
     )
     secret = PasswordField(
-        _l("Secret (6 digits)"), validators=[InputRequired()],
+        _l("Secret (6 digits)"),
+        validators=[InputRequired()],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 6},
     )
 
@@ -189,7 +193,9 @@ def readable(message: Any) -> str:
     return str(_SCHEMA_MESSAGES.get(text, text))
 
 
-def attach_errors(form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> list[str]:
+def attach_errors(
+    form: FlaskForm, errors: Mapping[str, Any] | None, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS
+) -> list[str]:
     """Show each named error beside its field; return those no field claims (shown on top)."""
     by_path = {path: name for name, path in paths.items() if getattr(form, name, None) is not None}
     unclaimed: list[str] = []
@@ -255,7 +261,9 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), render_kw={"maxlength": 80, "autocomplete": "off"})
     role = LooseSelectField(_l("Role"), choices=[])
     bureau = LooseSelectField(_l("Department (required for a liaison)"), choices=[])
-    phone = StringField(_l("Mobile phone (E.164, e.g. +8613800000000)"), render_kw={"maxlength": 32, "inputmode": "tel"})
+    phone = StringField(
+        _l("Mobile phone (E.164, e.g. +8613800000000)"), render_kw={"maxlength": 32, "inputmode": "tel"}
+    )
     password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
 
 
@@ -275,7 +283,9 @@ class ContactsForm(FlaskForm):
     head_phones = TextAreaField(_l("Department head phones (one per line)"), render_kw={"rows": 3})
 
 
-def attempt(form: FlaskForm | None, action: Callable[[], Any], paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> tuple[bool, Any, list[str]]:
+def attempt(
+    form: FlaskForm | None, action: Callable[[], Any], paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS
+) -> tuple[bool, Any, list[str]]:
     """Run ``action`` (a schema load and one service call); on a validation error or a step
     the current state does not allow, return the problems instead, each beside its field
     where one is named. Returns (ok, result, problems shown on top)."""

@@ -25,7 +25,8 @@ def inbox():
     in_progress = work(status="in_progress")
     # In progress = signed for by this department and not finished yet.
     in_progress["items"] = [
-        t for t in in_progress["items"]
+        t
+        for t in in_progress["items"]
         if any(a.department_id == me.department_id and a.status == "accepted" for a in t.assignments)
     ]
     return render_template(

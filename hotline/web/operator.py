@@ -123,7 +123,12 @@ def log_call():
             return response, 201, {"Cache-Control": "no-store"}
     active = list_calls(status="in_progress", per_page=20)["items"] if call is None else []
     return render_template(
-        "operator/log_call.html", form=form, call=call, context=context, active=active, problems=problems,
+        "operator/log_call.html",
+        form=form,
+        call=call,
+        context=context,
+        active=active,
+        problems=problems,
     ), (422 if problems or form.errors else 200)
 
 

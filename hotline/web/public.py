@@ -50,7 +50,9 @@ def report():
     problems: list[str] = []
     if form.validate_on_submit():
         body = payload(form)
-        ok, result, problems = attempt(form, lambda: submit_report(ReportCreateSchema().load(body), now=datetime.now(UTC)))
+        ok, result, problems = attempt(
+            form, lambda: submit_report(ReportCreateSchema().load(body), now=datetime.now(UTC))
+        )
         if ok:
             ticket, secret = result
             return _no_store(render_template("public/report_done.html", ticket=ticket, secret=secret))

@@ -110,9 +110,16 @@ def figures():
     last_month = month_bounds(this_month[0] - timedelta(days=1))
     return render_template(
         "supervisor/figures.html",
-        stats=stats, volume=volume, start=start, end=end, problems=problems,
-        rates_chart=rates, weekly_chart=weekly,
-        rates_legend=charts.legend([(_("Signed for on time"), charts.SIGN_COLOUR), (_("Feedback on time"), charts.FEEDBACK_COLOUR)]),
+        stats=stats,
+        volume=volume,
+        start=start,
+        end=end,
+        problems=problems,
+        rates_chart=rates,
+        weekly_chart=weekly,
+        rates_legend=charts.legend(
+            [(_("Signed for on time"), charts.SIGN_COLOUR), (_("Feedback on time"), charts.FEEDBACK_COLOUR)]
+        ),
         weekly_legend=charts.legend([(name, charts.PALETTE[i % len(charts.PALETTE)]) for i, name in enumerate(names)]),
         presets=[(_("This month"), this_month), (_("Last month"), last_month)],
         month=start.strftime("%Y-%m"),

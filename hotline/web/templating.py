@@ -62,7 +62,9 @@ def reference() -> dict[str, dict[str, dict[str, str]]]:
     if "hotline_reference" not in g:
         from hotline.reference.services import reference_lists
 
-        g.hotline_reference = {kind: {item["code"]: item for item in items} for kind, items in reference_lists().items()}
+        g.hotline_reference = {
+            kind: {item["code"]: item for item in items} for kind, items in reference_lists().items()
+        }
     return g.hotline_reference
 
 
@@ -106,7 +108,9 @@ def init_templating(app: Flask) -> None:
         escalation_level=lambda code: labels.label(labels.ESCALATION_LEVEL, code),
         duration=duration_text,
     )
-    app.jinja_env.globals.update(time_left=time_left, lang_url=lang_url, html_lang=i18n.html_lang, is_english=i18n.is_english)
+    app.jinja_env.globals.update(
+        time_left=time_left, lang_url=lang_url, html_lang=i18n.html_lang, is_english=i18n.is_english
+    )
 
     @app.context_processor
     def _nav() -> dict[str, Any]:

@@ -91,7 +91,12 @@ def index():
     result = result or {"items": [], "total": 0}
     pages = max(1, -(-result["total"] // filters["per_page"]))
     return render_template(
-        "tickets/index.html", result=result, args=raw, page=filters["page"], pages=pages, problems=problems + more,
+        "tickets/index.html",
+        result=result,
+        args=raw,
+        page=filters["page"],
+        pages=pages,
+        problems=problems + more,
         choices={
             "status": [("", _("Any status"))] + [(code, str(name)) for code, name in labels.TICKET_STATUS.items()],
             "urgency": ref_choices("urgencies", blank=_("Any urgency")),
@@ -106,7 +111,11 @@ def index():
 
 
 def _department_choices() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in ref_choices("bureaus") if not code.startswith(("protection_center", "leading_group"))]
+    return [
+        (code, name)
+        for code, name in ref_choices("bureaus")
+        if not code.startswith(("protection_center", "leading_group"))
+    ]
 
 
 def _complete_form(view: Any, posted: CompleteForm | None) -> CompleteForm:
@@ -117,12 +126,20 @@ def _complete_form(view: Any, posted: CompleteForm | None) -> CompleteForm:
     form.street.choices = ref_choices("streets", blank=_("Choose..."))
     form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
     if posted is None:
-        form.process(data={
-            "protection_types": list(view.protection_types or ()), "subject_categories": list(view.subject_categories or ()),
-            "urgency": view.urgency or "", "street": view.street_code or "", "address": view.address or "",
-            "child_name": view.child_name or "", "child_age": "" if view.child_age is None else str(view.child_age),
-            "child_gender": view.child_gender or "", "description": view.description, "version": str(view.version),
-        })
+        form.process(
+            data={
+                "protection_types": list(view.protection_types or ()),
+                "subject_categories": list(view.subject_categories or ()),
+                "urgency": view.urgency or "",
+                "street": view.street_code or "",
+                "address": view.address or "",
+                "child_name": view.child_name or "",
+                "child_age": "" if view.child_age is None else str(view.child_age),
+                "child_gender": view.child_gender or "",
+                "description": view.description,
+                "version": str(view.version),
+            }
+        )
     return form
 
 
@@ -153,14 +170,21 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     forms["complete"] = _complete_form(view, bound.get("complete"))
     forms["revisit"].outcome.choices = [("", _("Choose..."))] + [(c, str(n)) for c, n in labels.REVISIT_OUTCOME.items()]
     for a in view.assignments:
-        for key, cls in ((f"ret{a.id}", ReasonForm), (f"rej{a.id}", ReasonForm), (f"fb{a.id}", FeedbackForm), (f"ext{a.id}", ExtensionForm)):
+        for key, cls in (
+            (f"ret{a.id}", ReasonForm),
+            (f"rej{a.id}", ReasonForm),
+            (f"fb{a.id}", FeedbackForm),
+            (f"ext{a.id}", ExtensionForm),
+        ):
             forms[key] = make(key, cls)
         for extension in a.extensions:
             forms[f"xr{extension.id}"] = make(f"xr{extension.id}", ReasonForm)
     return forms
 
 
-def _detail(ticket_id: int, bound: dict[str, FlaskForm] | None = None, problems: list[str] | None = None, status: int = 200):
+def _detail(
+    ticket_id: int, bound: dict[str, FlaskForm] | None = None, problems: list[str] | None = None, status: int = 200
+):
     from hotline.intake.repeats import related_tickets
     from hotline.tracking.services import get_ticket
 
@@ -168,8 +192,14 @@ def _detail(ticket_id: int, bound: dict[str, FlaskForm] | None = None, problems:
     # Linked reports are the center's business; a department sees only its own tickets.
     related = related_tickets(ticket_id) if actor().role in CENTER else []
     return render_template(
-        "tickets/detail.html", t=view, forms=_forms(view, bound or {}), problems=problems or [], may=may,
-        now=_now(), related=related, link_reason=lambda r: "、".join(labels.label(labels.LINK_REASON, x) for x in (r or "").split(",")),
+        "tickets/detail.html",
+        t=view,
+        forms=_forms(view, bound or {}),
+        problems=problems or [],
+        may=may,
+        now=_now(),
+        related=related,
+        link_reason=lambda r: "、".join(labels.label(labels.LINK_REASON, x) for x in (r or "").split(",")),
     ), status
 
 
@@ -221,9 +251,12 @@ def complete(ticket_id: int):
     _require("complete")
     form = CompleteForm(prefix="complete")
     return _step(
-        ticket_id, "complete", form,
+        ticket_id,
+        "complete",
+        form,
         lambda f: complete_ticket(ticket_id, TicketPatchSchema().load(payload(f)), actor=actor(), now=_now()),
-        _("The ticket is completed; check the suggestion and dispatch it."), paths=REPORT_PATHS,
+        _("The ticket is completed; check the suggestion and dispatch it."),
+        paths=REPORT_PATHS,
     )
 
 
@@ -259,8 +292,11 @@ def close(ticket_id: int):
 
     _require("close")
     return _step(
-        ticket_id, "close", NoteForm(prefix="close"),
-        lambda f: close_ticket(ticket_id, _body(f, NoteSchema)["note"], actor=actor(), now=_now()), _("The ticket is closed."),
+        ticket_id,
+        "close",
+        NoteForm(prefix="close"),
+        lambda f: close_ticket(ticket_id, _body(f, NoteSchema)["note"], actor=actor(), now=_now()),
+        _("The ticket is closed."),
     )
 
 
@@ -272,7 +308,9 @@ def reopen(ticket_id: int):
 
     _require("reopen")
     return _step(
-        ticket_id, "reopen", ReasonForm(prefix="reopen"),
+        ticket_id,
+        "reopen",
+        ReasonForm(prefix="reopen"),
         lambda f: reopen_ticket(ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
         _("The ticket is reopened with new deadlines."),
     )
@@ -303,7 +341,9 @@ def cancel(ticket_id: int):
 
     _require("cancel")
     return _step(
-        ticket_id, "cancel", ReasonForm(prefix="cancel"),
+        ticket_id,
+        "cancel",
+        ReasonForm(prefix="cancel"),
         lambda f: cancel_ticket(ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
         _("The ticket is cancelled."),
     )
@@ -327,8 +367,11 @@ def accept(assignment_id: int):
     _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
-        ticket_id, "action", ActionForm(),
-        lambda f: accept_assignment(assignment_id, actor=actor(), now=_now()), _("Signed for."),
+        ticket_id,
+        "action",
+        ActionForm(),
+        lambda f: accept_assignment(assignment_id, actor=actor(), now=_now()),
+        _("Signed for."),
     )
 
 
@@ -341,7 +384,9 @@ def request_return(assignment_id: int):
     _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
-        ticket_id, f"ret{assignment_id}", ReasonForm(prefix=f"ret{assignment_id}"),
+        ticket_id,
+        f"ret{assignment_id}",
+        ReasonForm(prefix=f"ret{assignment_id}"),
         lambda f: request_return_service(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
         _("The return request is sent to the center."),
     )
@@ -355,8 +400,11 @@ def approve_return(assignment_id: int):
     _require("decide_return")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
-        ticket_id, "action", ActionForm(),
-        lambda f: approve_return_service(assignment_id, actor=actor(), now=_now()), _("Return approved."),
+        ticket_id,
+        "action",
+        ActionForm(),
+        lambda f: approve_return_service(assignment_id, actor=actor(), now=_now()),
+        _("Return approved."),
     )
 
 
@@ -369,7 +417,9 @@ def reject_return(assignment_id: int):
     _require("decide_return")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
-        ticket_id, f"rej{assignment_id}", ReasonForm(prefix=f"rej{assignment_id}"),
+        ticket_id,
+        f"rej{assignment_id}",
+        ReasonForm(prefix=f"rej{assignment_id}"),
         lambda f: reject_return_service(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
         _("Return rejected: the dispatch stands."),
     )
@@ -388,7 +438,9 @@ def feedback(assignment_id: int):
         body = _body(f, FeedbackCreateSchema)
         return add_feedback(assignment_id, body["summary"], body["final"], actor=actor(), now=_now())
 
-    return _step(ticket_id, f"fb{assignment_id}", FeedbackForm(prefix=f"fb{assignment_id}"), run, _("Feedback recorded."))
+    return _step(
+        ticket_id, f"fb{assignment_id}", FeedbackForm(prefix=f"fb{assignment_id}"), run, _("Feedback recorded.")
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["POST"])
@@ -405,7 +457,10 @@ def request_extension(assignment_id: int):
         return request_extension_service(assignment_id, body["days"], body["reason"], actor=actor(), now=_now())
 
     return _step(
-        ticket_id, f"ext{assignment_id}", ExtensionForm(prefix=f"ext{assignment_id}"), run,
+        ticket_id,
+        f"ext{assignment_id}",
+        ExtensionForm(prefix=f"ext{assignment_id}"),
+        run,
         _("The extension request is sent to the supervisors."),
     )
 
@@ -427,8 +482,11 @@ def approve_extension(extension_id: int):
     _require("decide_extension")
     ticket_id = _ticket_of_extension(extension_id)
     return _step(
-        ticket_id, "action", ActionForm(),
-        lambda f: approve_extension_service(extension_id, actor=actor(), now=_now()), _("Extension approved."),
+        ticket_id,
+        "action",
+        ActionForm(),
+        lambda f: approve_extension_service(extension_id, actor=actor(), now=_now()),
+        _("Extension approved."),
     )
 
 
@@ -441,7 +499,9 @@ def reject_extension(extension_id: int):
     _require("decide_extension")
     ticket_id = _ticket_of_extension(extension_id)
     return _step(
-        ticket_id, f"xr{extension_id}", ReasonForm(prefix=f"xr{extension_id}"),
+        ticket_id,
+        f"xr{extension_id}",
+        ReasonForm(prefix=f"xr{extension_id}"),
         lambda f: reject_extension_service(
             extension_id, actor=actor(), now=_now(), reason=_body(f, OptionalReasonSchema).get("reason")
         ),

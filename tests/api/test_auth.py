@@ -61,7 +61,9 @@ def test_malformed_headers_are_401(client):
 
 def test_failed_sign_ins_are_rate_limited(app, client, make_user):
     make_user("op", "operator")
-    statuses = [client.post("/api/v1/auth/tokens", json={"username": "op", "password": "bad"}).status_code for _ in range(12)]
+    statuses = [
+        client.post("/api/v1/auth/tokens", json={"username": "op", "password": "bad"}).status_code for _ in range(12)
+    ]
     assert statuses[:10] == [401] * 10
     assert statuses[-1] == 429
 

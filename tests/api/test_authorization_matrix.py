@@ -43,14 +43,41 @@ MATRIX = {
     "revisit": ("post", "/api/v1/tickets/{ticket}/revisit", "closed", {"outcome": "satisfied"}, expect(200, (OP, S))),
     "cancel": ("post", "/api/v1/tickets/{ticket}/cancel", "dispatched", {"reason": "重复"}, expect(200, (OP, S))),
     "accept": ("post", "/api/v1/assignments/{assignment}/accept", "dispatched", None, expect(200, (L,), 404)),
-    "return": ("post", "/api/v1/assignments/{assignment}/return", "dispatched", {"reason": "非本单位"}, expect(200, (L,), 404)),
-    "return/approve": ("post", "/api/v1/assignments/{assignment}/return/approve", "return_requested", {}, expect(200, (OP, S))),
-    "return/reject": ("post", "/api/v1/assignments/{assignment}/return/reject", "return_requested", {"reason": "是"},
-                      expect(200, (OP, S))),
-    "feedback": ("post", "/api/v1/assignments/{assignment}/feedback", "in_progress", {"summary": "已办", "final": False},
-                 expect(201, (L,), 404)),
-    "request extension": ("post", "/api/v1/assignments/{assignment}/extensions", "in_progress",
-                          {"days": 2, "reason": "协调"}, expect(201, (L,), 404)),
+    "return": (
+        "post",
+        "/api/v1/assignments/{assignment}/return",
+        "dispatched",
+        {"reason": "非本单位"},
+        expect(200, (L,), 404),
+    ),
+    "return/approve": (
+        "post",
+        "/api/v1/assignments/{assignment}/return/approve",
+        "return_requested",
+        {},
+        expect(200, (OP, S)),
+    ),
+    "return/reject": (
+        "post",
+        "/api/v1/assignments/{assignment}/return/reject",
+        "return_requested",
+        {"reason": "是"},
+        expect(200, (OP, S)),
+    ),
+    "feedback": (
+        "post",
+        "/api/v1/assignments/{assignment}/feedback",
+        "in_progress",
+        {"summary": "已办", "final": False},
+        expect(201, (L,), 404),
+    ),
+    "request extension": (
+        "post",
+        "/api/v1/assignments/{assignment}/extensions",
+        "in_progress",
+        {"days": 2, "reason": "协调"},
+        expect(201, (L,), 404),
+    ),
     "list extensions": ("get", "/api/v1/extensions", "extension", None, expect(200, (OP, S, A, L, X))),
     "approve extension": ("post", "/api/v1/extensions/{extension}/approve", "extension", {}, expect(200, (S,))),
     "reject extension": ("post", "/api/v1/extensions/{extension}/reject", "extension", {}, expect(200, (S,))),
@@ -88,9 +115,13 @@ def setup(state: str):
         extension = Extension(assignment_id=assignment.id, days=2, reason="协调低保", status="pending")
         db.session.add(extension)
     db.session.commit()
-    return {"ticket": ticket.id, "assignment": assignment.id, "extension": extension.id if extension else 0,
-            "number": ticket.number,
-            "tracking": ticket.tracking_code}
+    return {
+        "ticket": ticket.id,
+        "assignment": assignment.id,
+        "extension": extension.id if extension else 0,
+        "number": ticket.number,
+        "tracking": ticket.tracking_code,
+    }
 
 
 @pytest.fixture

@@ -23,12 +23,31 @@ FUZZ = settings(
 )
 
 WEBHOOKS = [
-    "/twilio/voice", "/twilio/voice/menu", "/twilio/voice/dial", "/twilio/voice/lookup",
-    "/twilio/voice/lookup/secret?code=1234567890", "/twilio/voice/recording", "/twilio/voice/status",
-    "/twilio/sms", "/twilio/sms/status",
+    "/twilio/voice",
+    "/twilio/voice/menu",
+    "/twilio/voice/dial",
+    "/twilio/voice/lookup",
+    "/twilio/voice/lookup/secret?code=1234567890",
+    "/twilio/voice/recording",
+    "/twilio/voice/status",
+    "/twilio/sms",
+    "/twilio/sms/status",
 ]
-TWILIO_FIELDS = ["CallSid", "From", "To", "Digits", "DialCallStatus", "RecordingSid", "RecordingUrl",
-                 "RecordingDuration", "CallStatus", "CallDuration", "MessageSid", "Body", "MessageStatus"]
+TWILIO_FIELDS = [
+    "CallSid",
+    "From",
+    "To",
+    "Digits",
+    "DialCallStatus",
+    "RecordingSid",
+    "RecordingUrl",
+    "RecordingDuration",
+    "CallStatus",
+    "CallDuration",
+    "MessageSid",
+    "Body",
+    "MessageStatus",
+]
 
 
 @pytest.fixture
@@ -45,10 +64,13 @@ def stored() -> tuple[int, ...]:
 
 
 # Any text, including NUL, lone surrogates, control and right-to-left characters.
-texts = st.text(st.characters(codec=None), max_size=40) | st.sampled_from(["", "\x00", "\ud800", "🧒", "1" * 10, "a" * 6000])
+texts = st.text(st.characters(codec=None), max_size=40) | st.sampled_from(
+    ["", "\x00", "\ud800", "🧒", "1" * 10, "a" * 6000]
+)
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | texts
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-                           max_leaves=12)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4), max_leaves=12
+)
 VALID = {
     "description": "一个孩子需要帮助，请尽快联系我们。",
     "location": {"street": "jiangyuan", "address": "江源街道"},
@@ -58,6 +80,8 @@ VALID = {
     "urgency": "normal",
     "reporter": {"name": "王", "phone": "+8613800000000", "anonymous": False},
 }
+
+
 # Mostly-valid reports with one part replaced: the parser's every branch, not only its front door.
 def _mutate(key: str, value, sub: str | None) -> dict:
     body = json.loads(json.dumps(VALID))
@@ -69,7 +93,9 @@ def _mutate(key: str, value, sub: str | None) -> dict:
 
 
 near_valid = st.builds(
-    _mutate, st.sampled_from(sorted(VALID)), json_values,
+    _mutate,
+    st.sampled_from(sorted(VALID)),
+    json_values,
     st.none() | st.sampled_from(["street", "address", "name", "age", "gender", "phone", "anonymous"]),
 )
 report_bodies = json_values | near_valid
@@ -99,8 +125,12 @@ def test_report_submission_never_fails_and_rejections_store_nothing(client, body
 
 
 @FUZZ
-@given(raw=st.binary(max_size=300), content_type=st.sampled_from(
-    ["application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data", ""]))
+@given(
+    raw=st.binary(max_size=300),
+    content_type=st.sampled_from(
+        ["application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data", ""]
+    ),
+)
 def test_report_submission_with_arbitrary_bytes(client, raw, content_type):
     before = stored()
     response = client.post("/api/v1/reports", data=raw, content_type=content_type)
@@ -109,8 +139,10 @@ def test_report_submission_with_arbitrary_bytes(client, raw, content_type):
 
 
 @FUZZ
-@given(code=st.text(st.characters(codec="utf-8", exclude_characters="/?#%"), min_size=1, max_size=30),
-       secret=st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=20) | st.none())
+@given(
+    code=st.text(st.characters(codec="utf-8", exclude_characters="/?#%"), min_size=1, max_size=30),
+    secret=st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=20) | st.none(),
+)
 def test_look_up_never_fails_and_never_finds_a_guess(client, code, secret):
     before = stored()
     headers = {"X-Report-Secret": secret} if secret is not None else {}
@@ -120,17 +152,36 @@ def test_look_up_never_fails_and_never_finds_a_guess(client, code, secret):
 
 
 form_values = st.text(st.characters(codec=None, exclude_categories=["Cs"]), max_size=60) | st.sampled_from(
-    ["", "\x00", "1", "-5", "99999999999999999999", "CA" + "0" * 32, "RE" + "1" * 32, "SM" + "2" * 32, "+8613800000000",
-     "completed", "no-answer", "delivered", "x" * 300])
+    [
+        "",
+        "\x00",
+        "1",
+        "-5",
+        "99999999999999999999",
+        "CA" + "0" * 32,
+        "RE" + "1" * 32,
+        "SM" + "2" * 32,
+        "+8613800000000",
+        "completed",
+        "no-answer",
+        "delivered",
+        "x" * 300,
+    ]
+)
 forms = st.dictionaries(st.sampled_from(TWILIO_FIELDS) | st.text(max_size=10), form_values, max_size=8)
 
 
 @FUZZ
 @given(path=st.sampled_from(WEBHOOKS), form=forms, signed=st.booleans())
-@example(path="/twilio/sms", form={"MessageSid": "SM" + "3" * 32, "From": "+86138\x00", "Body": "救\x00命"}, signed=True)
+@example(
+    path="/twilio/sms", form={"MessageSid": "SM" + "3" * 32, "From": "+86138\x00", "Body": "救\x00命"}, signed=True
+)
 @example(path="/twilio/voice", form={"CallSid": "CA" + "3" * 32, "From": "\x00"}, signed=True)
-@example(path="/twilio/voice/recording", form={"CallSid": "CA" + "4" * 32, "RecordingSid": "RE" + "4" * 32,
-                                               "RecordingUrl": "\x00"}, signed=True)
+@example(
+    path="/twilio/voice/recording",
+    form={"CallSid": "CA" + "4" * 32, "RecordingSid": "RE" + "4" * 32, "RecordingUrl": "\x00"},
+    signed=True,
+)
 def test_webhooks_never_fail_and_rejections_store_nothing(client, path, form, signed):
     twilio = TwilioPoster(client)
     before = stored()

@@ -27,9 +27,15 @@ def overdue(api, at: datetime | None = None, **params):
     return api.get(url)
 
 
-@pytest.mark.parametrize("role, bureau, status", [
-    ("operator", None, 403), ("liaison", "public_security", 403), ("supervisor", None, 200), ("admin", None, 200),
-])
+@pytest.mark.parametrize(
+    "role, bureau, status",
+    [
+        ("operator", None, 403),
+        ("liaison", "public_security", 403),
+        ("supervisor", None, 200),
+        ("admin", None, 200),
+    ],
+)
 def test_who_may_see_the_overdue_queue(login, role, bureau, status):
     assert overdue(login(role, bureau=bureau)).status_code == status
 
@@ -49,8 +55,10 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
     accept_assignment(answered.assignments[0].id, actor=liaison, now=local("2026-03-02 11:00"))
     not_late = make_ticket(local("2026-03-10 10:00"))  # due Wed 11 Mar 10:00
-    ids = {name: t.assignments[0].id for name, t in
-           (("older", older), ("newer", newer), ("answered", answered), ("not_late", not_late))}
+    ids = {
+        name: t.assignments[0].id
+        for name, t in (("older", older), ("newer", newer), ("answered", answered), ("not_late", not_late))
+    }
     numbers = {ids["older"]: older.number}
     at = local("2026-03-10 15:00")
     chase_overdue(at)  # level 1 for the two sign-for deadlines; level 2 for the feedback one (due + 1 working day)
@@ -64,9 +72,14 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     assert first["kind"] == "feedback" and first["due_at"] == local("2026-03-09 10:00").astimezone(UTC).isoformat()
     assert first["overdue_seconds"] == int((at - local("2026-03-09 10:00")).total_seconds())
     assert second == {
-        "assignment_id": ids["older"], "ticket_id": older.id, "ticket_number": numbers[ids["older"]],
-        "bureau": "public_security", "kind": "sign", "due_at": local("2026-03-10 09:00").astimezone(UTC).isoformat(),
-        "overdue_seconds": 6 * 3600, "escalation_level": 1,
+        "assignment_id": ids["older"],
+        "ticket_id": older.id,
+        "ticket_number": numbers[ids["older"]],
+        "bureau": "public_security",
+        "kind": "sign",
+        "due_at": local("2026-03-10 09:00").astimezone(UTC).isoformat(),
+        "overdue_seconds": 6 * 3600,
+        "escalation_level": 1,
     }
     assert third["overdue_seconds"] == 3600 and third["escalation_level"] == 1
     assert first["escalation_level"] == 2
@@ -78,7 +91,10 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     assert overdue(supervisor, local("2026-03-09 08:00")).json["items"] == []
     # A local time without an offset is read in HOTLINE_TIMEZONE.
     assert len(supervisor.get("/api/v1/overdue?at=2026-03-10T15:00:00").json["items"]) == 3
-    assert [i["assignment_id"] for i in overdue(supervisor, at, limit=2).json["items"]] == [ids["answered"], ids["older"]]
+    assert [i["assignment_id"] for i in overdue(supervisor, at, limit=2).json["items"]] == [
+        ids["answered"],
+        ids["older"],
+    ]
     assert overdue(supervisor, at, limit=2).json["total"] == 3
 
 
@@ -88,7 +104,11 @@ def test_bureau_filter_and_bad_parameters(app, login, make_user):
     make_ticket(local("2026-03-09 14:00"), protection_type="education")  # education + the street office
     supervisor = login("supervisor")
     at = SIGN_DUE + timedelta(hours=1)
-    assert {i["bureau"] for i in overdue(supervisor, at).json["items"]} == {"public_security", "education", "street:jiangyuan"}
+    assert {i["bureau"] for i in overdue(supervisor, at).json["items"]} == {
+        "public_security",
+        "education",
+        "street:jiangyuan",
+    }
     assert {i["bureau"] for i in overdue(supervisor, at, bureau="education").json["items"]} == {"education"}
     assert overdue(supervisor, at, bureau="civil_affairs").json["items"] == []
     unknown = overdue(supervisor, at, bureau="nowhere")
@@ -102,10 +122,16 @@ def test_bureau_filter_and_bad_parameters(app, login, make_user):
 def test_department_contacts_endpoint(app, login):
     admin, supervisor = login("admin"), login("supervisor")
     url = "/api/v1/departments/public_security/contacts"
-    response = admin.put(url, json={"head_phones": ["+8613800000501"], "liaison_phones": ["+8613800000502", "+8613800000503"]})
+    response = admin.put(
+        url, json={"head_phones": ["+8613800000501"], "liaison_phones": ["+8613800000502", "+8613800000503"]}
+    )
     assert response.status_code == 200
-    assert response.json == {"code": "public_security", "name": "区公安局", "head_phones": ["+8613800000501"],
-                             "liaison_phones": ["+8613800000502", "+8613800000503"]}
+    assert response.json == {
+        "code": "public_security",
+        "name": "区公安局",
+        "head_phones": ["+8613800000501"],
+        "liaison_phones": ["+8613800000502", "+8613800000503"],
+    }
     # Only the list given is replaced.
     assert admin.put(url, json={"head_phones": []}).json["liaison_phones"] == ["+8613800000502", "+8613800000503"]
     assert supervisor.get(url).json["head_phones"] == []
@@ -114,7 +140,9 @@ def test_department_contacts_endpoint(app, login):
     bad = admin.put(url, json={"head_phones": ["12345"]})
     assert bad.status_code == 422 and "head_phones" in bad.json["errors"]
     assert admin.put(url, json={}).status_code == 422
-    assert admin.put("/api/v1/departments/nowhere/contacts", json={"head_phones": ["+8613800000501"]}).status_code == 404
+    assert (
+        admin.put("/api/v1/departments/nowhere/contacts", json={"head_phones": ["+8613800000501"]}).status_code == 404
+    )
 
 
 def test_rq_dashboard_is_for_admins_only(app, client, login, make_user):

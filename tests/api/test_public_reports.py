@@ -150,7 +150,10 @@ def test_unknown_code_wrong_secret_and_missing_secret_are_the_same_404(client):
     ]
     assert {r.status_code for r in answers} == {404}
     assert len({r.get_data() for r in answers}) == 1
-    assert len({tuple(sorted((k, v) for k, v in r.headers.items() if not k.startswith("X-RateLimit"))) for r in answers}) == 1
+    assert (
+        len({tuple(sorted((k, v) for k, v in r.headers.items() if not k.startswith("X-RateLimit"))) for r in answers})
+        == 1
+    )
 
 
 def test_the_look_up_leaks_no_names_addresses_or_contacts(client, login, make_user):
@@ -162,15 +165,32 @@ def test_the_look_up_leaks_no_names_addresses_or_contacts(client, login, make_us
     make_user("王警官", "liaison", bureau="public_security", phone="+8613600000002")
     operator = login("operator", username="操作员赵")
     assert operator.post(f"/api/v1/tickets/{ticket_id}/dispatch", json={}).status_code == 200
-    liaison_token = client.post("/api/v1/auth/tokens", json={"username": "王警官", "password": "secret-pw"}).json["token"]
+    liaison_token = client.post("/api/v1/auth/tokens", json={"username": "王警官", "password": "secret-pw"}).json[
+        "token"
+    ]
     (assignment,) = db.session.get(Ticket, ticket_id).assignments
-    accepted = client.post(f"/api/v1/assignments/{assignment.id}/accept", headers={"Authorization": f"Bearer {liaison_token}"})
+    accepted = client.post(
+        f"/api/v1/assignments/{assignment.id}/accept", headers={"Authorization": f"Bearer {liaison_token}"}
+    )
     assert accepted.status_code == 200, accepted.json
     body = look_up(client, answer["tracking_code"], answer["secret"])
     assert [u["status"] for u in body.json["updates"]] == ["new", "dispatched", "in_progress"]
     text = body.get_data(as_text=True)
-    for secret_thing in (CHILD, "张", ADDRESS, "幸福路", REPORTER, REPORTER_PHONE, "13712345678", "王警官", "操作员赵",
-                         "+8613600000001", answer["secret"], "public_security", "description"):
+    for secret_thing in (
+        CHILD,
+        "张",
+        ADDRESS,
+        "幸福路",
+        REPORTER,
+        REPORTER_PHONE,
+        "13712345678",
+        "王警官",
+        "操作员赵",
+        "+8613600000001",
+        answer["secret"],
+        "public_security",
+        "description",
+    ):
         assert secret_thing not in text, secret_thing
     # No internal id either: only these keys, at the top and in each update.
     assert set(body.json) == {"tracking_code", "status", "status_label", "updates"}
@@ -234,14 +254,22 @@ def test_an_operator_completes_then_dispatches_a_public_report(client, login):
     assert response.json["suggestion"]["assignments"][0] == {"bureau": "education", "role": "lead"}
     response = operator.patch(
         f"/api/v1/tickets/{ticket_id}",
-        json={"urgency": "urgent", "child": {"name": "小李", "age": 12}, "subject_categories": ["dropout"],
-              "location": {"address": "正岔街道某小区"}, "version": response.json["version"]},
+        json={
+            "urgency": "urgent",
+            "child": {"name": "小李", "age": 12},
+            "subject_categories": ["dropout"],
+            "location": {"address": "正岔街道某小区"},
+            "version": response.json["version"],
+        },
     )
     assert response.status_code == 200, response.json
     body = response.json
     assert body["urgency"] == "urgent" and body["child"]["age"] == 12
     assert body["location"] == {"street": "zhengcha", "address": "正岔街道某小区"}
-    actions = [e.action for e in db.session.scalars(sa.select(TicketEvent).filter_by(ticket_id=ticket_id).order_by(TicketEvent.id))]
+    actions = [
+        e.action
+        for e in db.session.scalars(sa.select(TicketEvent).filter_by(ticket_id=ticket_id).order_by(TicketEvent.id))
+    ]
     assert actions == ["created", "edited", "completed"]
     dispatched = operator.post(f"/api/v1/tickets/{ticket_id}/dispatch", json={})
     assert dispatched.status_code == 200 and dispatched.json["status"] == "dispatched"
@@ -284,15 +312,20 @@ def test_completing_a_voicemail_links_the_repeat_it_reveals(client, login):
 
 def _links() -> list[tuple[int, int, str]]:
     db.session.expire_all()
-    return [(link.ticket_id, link.related_ticket_id, link.reason)
-            for link in db.session.scalars(sa.select(TicketLink).order_by(TicketLink.id))]
+    return [
+        (link.ticket_id, link.related_ticket_id, link.reason)
+        for link in db.session.scalars(sa.select(TicketLink).order_by(TicketLink.id))
+    ]
 
 
 def test_repeat_reports_are_linked_never_merged(client):
     submit(client)
     submit(client, report(reporter={}, location={"street": "jiangyuan"}, child={"name": f" {CHILD} ", "age": 9}))
     submit(client, report(reporter={}, child={}, location={"street": "jiangyuan", "address": "江源街道 幸福路12号。"}))
-    submit(client, report(reporter={"phone": "138 0000 0000"}, child={"name": CHILD, "age": 15}, location={"street": "jiangyuan"}))
+    submit(
+        client,
+        report(reporter={"phone": "138 0000 0000"}, child={"name": CHILD, "age": 15}, location={"street": "jiangyuan"}),
+    )
     submit(client, report(reporter={"phone": "+86 137-1234-5678"}, child={}, location={"street": "zhengcha"}))
     first, second, third, fourth, fifth = db.session.scalars(sa.select(Ticket).order_by(Ticket.id)).all()
     assert _links() == [

@@ -2,7 +2,14 @@ def test_reference_is_public_and_complete(client):
     response = client.get("/api/v1/reference")
     assert response.status_code == 200
     body = response.json
-    assert [p["code"] for p in body["protection_types"]] == ["relief", "education", "judicial", "employment", "medical", "mental"]
+    assert [p["code"] for p in body["protection_types"]] == [
+        "relief",
+        "education",
+        "judicial",
+        "employment",
+        "medical",
+        "mental",
+    ]
     assert {s["code"] for s in body["streets"]} == {"sunjiapuzi", "jiangyuan", "chengqiang", "zhengcha"}
     assert {u["code"] for u in body["urgencies"]} == {"emergency", "urgent", "normal"}
     assert len(body["subject_categories"]) == 15

@@ -22,8 +22,11 @@ JIANGYUAN_STREET_CHILDREN = {
     "name": "street-children-jiangyuan",
     "description": "江源街道的流浪儿童由救助站主办",
     "when": {"subject_categories": ["street_child"], "streets": ["jiangyuan"]},
-    "then": {"lead": "relief_station", "assist": ["street", "public_security"],
-             "deadlines": {"normal": {"sign": {"unit": "hours", "amount": 4, "calendar": "clock"}}}},
+    "then": {
+        "lead": "relief_station",
+        "assist": ["street", "public_security"],
+        "deadlines": {"normal": {"sign": {"unit": "hours", "amount": 4, "calendar": "clock"}}},
+    },
 }
 
 
@@ -32,7 +35,9 @@ def dispatch_url(ticket_id: int) -> str:
 
 
 def new_ticket(**overrides) -> Ticket:
-    ticket, _ = create_ticket(ticket_body(**overrides), channel="web", actor=None, now=datetime.now(UTC), auto_dispatch=False)
+    ticket, _ = create_ticket(
+        ticket_body(**overrides), channel="web", actor=None, now=datetime.now(UTC), auto_dispatch=False
+    )
     return ticket
 
 
@@ -49,7 +54,12 @@ def test_supervisors_and_admins_read_the_default_rules(login, role):
     body = login(role).get(RULES).json
     assert body["version"] == 1
     assert [r["name"] for r in body["rules"]] == [
-        "default-relief", "default-education", "default-judicial", "default-employment", "default-medical", "default-mental",
+        "default-relief",
+        "default-education",
+        "default-judicial",
+        "default-employment",
+        "default-medical",
+        "default-mental",
     ]
     relief = body["rules"][0]
     assert relief["when"] == {"primary_protection_type": ["relief"]}
@@ -90,12 +100,26 @@ def test_put_with_a_stale_base_version_conflicts(login):
 INVALID = [
     # the bad rule, the path under errors["rules"]["1"], a word of the message
     ({"name": "bad-lead", "then": {"lead": "fire_brigade"}}, ("then", "lead"), "fire_brigade"),
-    ({"name": "bad-assist", "then": {"lead": "health", "assist": ["street:atlantis"]}}, ("then", "assist"), "street:atlantis"),
-    ({"name": "bad-type", "when": {"primary_protection_type": ["sports"]}, "then": {"lead": "health"}},
-     ("when", "primary_protection_type"), "sports"),
-    ({"name": "bad-street", "when": {"streets": ["atlantis"]}, "then": {"lead": "health"}}, ("when", "streets"), "atlantis"),
-    ({"name": "bad-category", "when": {"subject_categories": ["alien"]}, "then": {"lead": "health"}},
-     ("when", "subject_categories"), "alien"),
+    (
+        {"name": "bad-assist", "then": {"lead": "health", "assist": ["street:atlantis"]}},
+        ("then", "assist"),
+        "street:atlantis",
+    ),
+    (
+        {"name": "bad-type", "when": {"primary_protection_type": ["sports"]}, "then": {"lead": "health"}},
+        ("when", "primary_protection_type"),
+        "sports",
+    ),
+    (
+        {"name": "bad-street", "when": {"streets": ["atlantis"]}, "then": {"lead": "health"}},
+        ("when", "streets"),
+        "atlantis",
+    ),
+    (
+        {"name": "bad-category", "when": {"subject_categories": ["alien"]}, "then": {"lead": "health"}},
+        ("when", "subject_categories"),
+        "alien",
+    ),
     ({"name": "default-relief", "then": {"lead": "health"}}, ("name",), "duplicate"),
     ({"name": "no-then"}, ("then",), "lead"),
 ]
@@ -135,7 +159,9 @@ def test_a_new_version_is_used_at_once(login):
     assert ticket["dispatch"]["rule"] == "street-children-jiangyuan"
     assert ticket["dispatch"]["rules_version"] == 2
     assert [(a["bureau"], a["role"]) for a in ticket["assignments"]] == [
-        ("relief_station", "lead"), ("street:jiangyuan", "assist"), ("public_security", "assist"),
+        ("relief_station", "lead"),
+        ("street:jiangyuan", "assist"),
+        ("public_security", "assist"),
     ]
     # The rule's own deadline policy for normal tickets: sign-for within 4 clock hours.
     lead = ticket["assignments"][0]
@@ -191,13 +217,22 @@ def test_manual_dispatch_of_a_new_ticket_uses_exactly_the_given_departments(logi
     make_user("liaison_court", "liaison", bureau="court", phone="+8613700000020")
     ticket = new_ticket()
     operator = login("operator")
-    response = operator.post(dispatch_url(ticket.id), json={"assignments": [
-        {"bureau": "court", "role": "lead"}, {"bureau": "street", "role": "assist"},
-    ]})
+    response = operator.post(
+        dispatch_url(ticket.id),
+        json={
+            "assignments": [
+                {"bureau": "court", "role": "lead"},
+                {"bureau": "street", "role": "assist"},
+            ]
+        },
+    )
     assert response.status_code == 200, response.json
     body = response.json
     assert body["status"] == "dispatched"
-    assert [(a["bureau"], a["role"]) for a in body["assignments"]] == [("court", "lead"), ("street:jiangyuan", "assist")]
+    assert [(a["bureau"], a["role"]) for a in body["assignments"]] == [
+        ("court", "lead"),
+        ("street:jiangyuan", "assist"),
+    ]
     assert body["dispatch"]["rule"] is None and "Manual dispatch by operator1" in body["dispatch"]["explanation"]
     assert [m.to for m in messages(ticket_id=ticket.id, kind="dispatch")] == ["+8613700000020"]
 
@@ -236,9 +271,15 @@ def test_redispatch_withdraws_keeps_and_adds(login, make_user):
     original = {a.department.code: (a.id, a.sign_due_at) for a in ticket.assignments}
     sms_before = len(messages(ticket_id=ticket.id, kind="dispatch"))
     operator = login("operator")
-    response = operator.post(dispatch_url(ticket.id), json={"assignments": [
-        {"bureau": "public_security", "role": "lead"}, {"bureau": "civil_affairs", "role": "assist"},
-    ]})
+    response = operator.post(
+        dispatch_url(ticket.id),
+        json={
+            "assignments": [
+                {"bureau": "public_security", "role": "lead"},
+                {"bureau": "civil_affairs", "role": "assist"},
+            ]
+        },
+    )
     assert response.status_code == 200, response.json
     by_bureau = {a["bureau"]: a for a in response.json["assignments"]}
     assert by_bureau["street:jiangyuan"]["status"] == "returned"  # withdrawn
@@ -277,10 +318,15 @@ def test_bad_manual_assignments_are_named(login, assignments, path):
 
 def test_street_without_a_street_is_refused(app, login):
     ticket, _ = create_ticket(
-        {"description": "留言：孩子需要帮助。", "location": {}}, channel="voicemail", actor=None,
-        now=datetime.now(UTC), auto_dispatch=False,
+        {"description": "留言：孩子需要帮助。", "location": {}},
+        channel="voicemail",
+        actor=None,
+        now=datetime.now(UTC),
+        auto_dispatch=False,
     )
-    response = login("operator").post(dispatch_url(ticket.id), json={"assignments": [{"bureau": "street", "role": "lead"}]})
+    response = login("operator").post(
+        dispatch_url(ticket.id), json={"assignments": [{"bureau": "street", "role": "lead"}]}
+    )
     assert response.status_code == 422
     assert response.json["errors"]["assignments"]["0"]["bureau"]
 

@@ -36,7 +36,9 @@ def parse(value: str) -> datetime:
 
 def test_operator_creates_a_ticket_dispatched_by_the_default_rules(login):
     operator = login("operator")
-    response = operator.post(URL, json=ticket_body(protection_types=["relief", "education", "relief"], call_sid="CA123"))
+    response = operator.post(
+        URL, json=ticket_body(protection_types=["relief", "education", "relief"], call_sid="CA123")
+    )
     assert response.status_code == 201, response.json
     ticket = response.json
     assert ticket["status"] == "dispatched"
@@ -138,7 +140,10 @@ def test_an_emergency_alerts_the_duty_phones(login, make_user):
 def test_an_emergency_that_stays_new_still_alerts(app):
     ticket, _ = create_ticket(
         {"description": "电话留言：有孩子被打，请快来。", "urgency": "emergency", "location": {"street": "zhengcha"}},
-        channel="voicemail", actor=None, now=datetime.now(UTC), auto_dispatch=False,
+        channel="voicemail",
+        actor=None,
+        now=datetime.now(UTC),
+        auto_dispatch=False,
     )
     assert ticket.status == "new" and ticket.assignments == []
     assert [m.to for m in messages(ticket_id=ticket.id, kind="alert")] == ["+8613900000001"]
@@ -151,15 +156,20 @@ def test_without_auto_dispatch_the_ticket_stays_new_with_a_suggestion(app):
     )
     assert suggested.status == "new" and suggested.assignments == []
     assert suggested.dispatch_suggestion["assignments"] == [
-        {"bureau": "medical_insurance", "role": "lead"}, {"bureau": "street:jiangyuan", "role": "assist"},
+        {"bureau": "medical_insurance", "role": "lead"},
+        {"bureau": "street:jiangyuan", "role": "assist"},
     ]
     assert suggested.dispatch_suggestion["rule"] == "default-medical"
     assert suggested.dispatch_suggestion["rules_version"] == 1
     assert verify_secret(suggested, secret)
     assert messages(ticket_id=suggested.id) == []
     bare, _ = create_ticket(
-        {"description": "短信举报：孩子没人管。", "location": {"street": "jiangyuan"}}, channel="sms", actor=None,
-        now=now, auto_dispatch=False, external={"message_sid": "SM0001"},
+        {"description": "短信举报：孩子没人管。", "location": {"street": "jiangyuan"}},
+        channel="sms",
+        actor=None,
+        now=now,
+        auto_dispatch=False,
+        external={"message_sid": "SM0001"},
     )
     assert bare.status == "new" and bare.dispatch_suggestion is None and bare.message_sid == "SM0001"
 
@@ -167,13 +177,21 @@ def test_without_auto_dispatch_the_ticket_stays_new_with_a_suggestion(app):
 def test_a_duplicate_twilio_sid_stores_nothing_and_reraises(app):
     now = datetime.now(UTC)
     first, _ = create_ticket(
-        ticket_body(urgency="emergency"), channel="sms", actor=None, now=now, auto_dispatch=False,
+        ticket_body(urgency="emergency"),
+        channel="sms",
+        actor=None,
+        now=now,
+        auto_dispatch=False,
         external={"message_sid": "SMdup"},
     )
     before = counts()
     with pytest.raises(IntegrityError):
         create_ticket(
-            ticket_body(urgency="emergency"), channel="sms", actor=None, now=now, auto_dispatch=False,
+            ticket_body(urgency="emergency"),
+            channel="sms",
+            actor=None,
+            now=now,
+            auto_dispatch=False,
             external={"message_sid": "SMdup"},
         )
     assert counts() == before
@@ -236,9 +254,15 @@ def test_deadlines_across_weekends_holidays_and_make_up_days(login, received, ur
     ticket, _ = create_ticket(ticket_body(urgency=urgency), channel="phone", actor=None, now=now)
     operator = login("operator")
     # Read back through the API: the manual re-dispatch answer carries the stored deadlines.
-    body = operator.post(f"{URL}/{ticket.id}/dispatch", json={
-        "assignments": [{"bureau": "civil_affairs", "role": "lead"}, {"bureau": "street:jiangyuan", "role": "assist"}],
-    }).json
+    body = operator.post(
+        f"{URL}/{ticket.id}/dispatch",
+        json={
+            "assignments": [
+                {"bureau": "civil_affairs", "role": "lead"},
+                {"bureau": "street:jiangyuan", "role": "assist"},
+            ],
+        },
+    ).json
     lead = body["assignments"][0]
     assert lead["bureau"] == "civil_affairs"
     assert parse(lead["dispatched_at"]) == now
@@ -259,10 +283,15 @@ def _refused(operator, body) -> dict:
 
 
 def test_unknown_codes_are_each_named(login):
-    errors = _refused(login("operator"), ticket_body(
-        protection_types=["relief", "sports"], subject_categories=["alien"], urgency="someday",
-        location={"street": "atlantis"},
-    ))
+    errors = _refused(
+        login("operator"),
+        ticket_body(
+            protection_types=["relief", "sports"],
+            subject_categories=["alien"],
+            urgency="someday",
+            location={"street": "atlantis"},
+        ),
+    )
     assert "sports" in errors["protection_types"][0]
     assert "alien" in errors["subject_categories"][0]
     assert "someday" in errors["urgency"][0]
@@ -312,7 +341,10 @@ def test_required_fields(login, missing):
 
 def test_limits_are_inclusive(login):
     operator = login("operator")
-    for body in (ticket_body(description="1234567890", child={"age": 0}), ticket_body(description="x" * 5000, child={"age": 17})):
+    for body in (
+        ticket_body(description="1234567890", child={"age": 0}),
+        ticket_body(description="x" * 5000, child={"age": 17}),
+    ):
         assert operator.post(URL, json=body).status_code == 201
 
 

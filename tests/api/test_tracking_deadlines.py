@@ -75,7 +75,9 @@ def test_request_then_approve_with_the_service_clock(app, make_user):
     services.accept_assignment(assignment.id, actor=liaison, now=local(2026, 3, 9, 10, 0))
     assert assignment.feedback_due_at == local(2026, 3, 16, 9, 0)  # 5 working days from dispatch
     extension = services.request_extension(assignment.id, 4, "需要调查", actor=liaison, now=local(2026, 3, 13, 17, 0))
-    services.approve_extension(extension.id, actor=supervisor, now=local(2026, 3, 16, 11, 0))  # decided after the old due
+    services.approve_extension(
+        extension.id, actor=supervisor, now=local(2026, 3, 16, 11, 0)
+    )  # decided after the old due
     # Mon 16 Mar 09:00 + 4 working days: 17, 18, 19, 20 Mar.
     assert db.session.get(Assignment, assignment.id).feedback_due_at == local(2026, 3, 20, 9, 0)
 
@@ -83,9 +85,13 @@ def test_request_then_approve_with_the_service_clock(app, make_user):
 def test_reopen_gives_new_deadlines_from_now(app, make_user):
     supervisor = make_user("sup", "supervisor")
     ticket = make_ticket(
-        [("civil_affairs", "lead", "completed"), ("street:jiangyuan", "assist", "completed"),
-         ("public_security", "assist", "returned")],
-        status="closed", at=local(2026, 1, 5, 9, 0),
+        [
+            ("civil_affairs", "lead", "completed"),
+            ("street:jiangyuan", "assist", "completed"),
+            ("public_security", "assist", "returned"),
+        ],
+        status="closed",
+        at=local(2026, 1, 5, 9, 0),
     )
     lead, street, returned = ticket.assignments
     old_sign, returned_due = lead.sign_due_at, returned.feedback_due_at
@@ -100,7 +106,9 @@ def test_reopen_gives_new_deadlines_from_now(app, make_user):
         assert assignment.final_feedback_at is None
     assert returned.status == "returned" and returned.feedback_due_at == returned_due
     events = db.session.scalars(sa.select(TicketEvent).where(TicketEvent.action == "assignment.reopen")).all()
-    assert {e.data["deadlines_after"]["feedback_due_at"] for e in events} == {local(2026, 2, 27, 10, 0).astimezone(UTC).isoformat()}
+    assert {e.data["deadlines_after"]["feedback_due_at"] for e in events} == {
+        local(2026, 2, 27, 10, 0).astimezone(UTC).isoformat()
+    }
 
 
 def test_reopen_of_an_urgent_ticket_under_review(app, make_user):
@@ -116,9 +124,13 @@ def test_reopen_of_an_urgent_ticket_under_review(app, make_user):
 
 def test_unsatisfied_revisit_reopens_with_deadlines_from_the_revisit(client):
     _, operator = staff(client, "operator")
-    ticket = make_ticket([("civil_affairs", "lead", "completed")], status="closed", at=datetime.now(UTC) - timedelta(days=40))
+    ticket = make_ticket(
+        [("civil_affairs", "lead", "completed")], status="closed", at=datetime.now(UTC) - timedelta(days=40)
+    )
     before = datetime.now(UTC)
-    response = operator.post(f"/api/v1/tickets/{ticket.id}/revisit", json={"outcome": "unsatisfied", "note": "没人来过"})
+    response = operator.post(
+        f"/api/v1/tickets/{ticket.id}/revisit", json={"outcome": "unsatisfied", "note": "没人来过"}
+    )
     after = datetime.now(UTC)
     assert response.status_code == 200 and response.json["status"] == "in_progress"
     new_due = datetime.fromisoformat(response.json["assignments"][0]["feedback_due_at"])

@@ -85,8 +85,12 @@ def test_full_walk_through(login):
     assert supervisor.post(f"/api/v1/extensions/{extension_id}/approve", json={}).status_code == 409
 
     r = lead.post(f"/api/v1/assignments/{lead_a['id']}/feedback", json={"summary": "已纳入临时救助", "final": True})
-    assert r.status_code == 201 and r.json["assignment_status"] == "completed" and r.json["ticket_status"] == "in_progress"
-    r = street.post(f"/api/v1/assignments/{street_a['id']}/feedback", json={"summary": "已安排社工定期探访", "final": True})
+    assert (
+        r.status_code == 201 and r.json["assignment_status"] == "completed" and r.json["ticket_status"] == "in_progress"
+    )
+    r = street.post(
+        f"/api/v1/assignments/{street_a['id']}/feedback", json={"summary": "已安排社工定期探访", "final": True}
+    )
     assert r.status_code == 201 and r.json["ticket_status"] == "awaiting_verification"
     assert any("请审核" in m.body for m in messages_to("+8613700000001"))
 
@@ -108,18 +112,38 @@ def test_full_walk_through(login):
     detail = supervisor.get(f"/api/v1/tickets/{ticket['id']}").json
     actions = [item["action"] for item in detail["timeline"] if item["action"] != "read"]
     expected = [
-        "assignment.accept", "start", "assignment.request_return", "assignment.reject_return", "assignment.accept",
-        "assignment.feedback", "extension.request", "extension.approve", "assignment.extend", "extension.public",
-        "assignment.final_feedback", "assignment.final_feedback", "submit", "close", "revisit", "reopen",
-        "assignment.reopen", "assignment.reopen", "assignment.final_feedback", "assignment.final_feedback", "submit",
-        "close", "revisit",
+        "assignment.accept",
+        "start",
+        "assignment.request_return",
+        "assignment.reject_return",
+        "assignment.accept",
+        "assignment.feedback",
+        "extension.request",
+        "extension.approve",
+        "assignment.extend",
+        "extension.public",
+        "assignment.final_feedback",
+        "assignment.final_feedback",
+        "submit",
+        "close",
+        "revisit",
+        "reopen",
+        "assignment.reopen",
+        "assignment.reopen",
+        "assignment.final_feedback",
+        "assignment.final_feedback",
+        "submit",
+        "close",
+        "revisit",
     ]
-    assert actions[-len(expected):] == expected
+    assert actions[-len(expected) :] == expected
     assert [item["actor"] for item in detail["timeline"] if item["action"] == "close"] == ["supervisor2", "supervisor2"]
 
     # Public updates: plain Chinese notes, no personal data, no staff names.
     notes = db.session.scalars(
-        sa.select(TicketEvent.public_note).where(TicketEvent.ticket_id == ticket["id"], TicketEvent.public_note.is_not(None))
+        sa.select(TicketEvent.public_note).where(
+            TicketEvent.ticket_id == ticket["id"], TicketEvent.public_note.is_not(None)
+        )
     ).all()
     assert "您反映的问题已重新交办，相关部门将继续办理。" in notes
     assert any("延期" in n for n in notes)
@@ -134,7 +158,9 @@ def test_full_walk_through(login):
         assert event.to_status in {"new", "dispatched", "in_progress", "awaiting_verification", "closed", "cancelled"}
 
     # The reporter's look-up shows them, with the ticket's status at each.
-    lookup = operator.client.get(f"/api/v1/reports/{ticket['tracking_code']}", headers={"X-Report-Secret": ticket["secret"]})
+    lookup = operator.client.get(
+        f"/api/v1/reports/{ticket['tracking_code']}", headers={"X-Report-Secret": ticket["secret"]}
+    )
     assert lookup.status_code == 200
     updates = lookup.json["updates"]
     assert [u["status"] for u in updates][-4:] == ["in_progress", "awaiting_verification", "closed", "closed"]
@@ -157,7 +183,9 @@ def test_reads_are_audited_and_listed_for_supervisors_only(login):
 
     for api in (operator, lead, supervisor):
         assert api.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
-    logs = db.session.scalars(sa.select(AccessLog).where(AccessLog.ticket_id == ticket["id"]).order_by(AccessLog.id)).all()
+    logs = db.session.scalars(
+        sa.select(AccessLog).where(AccessLog.ticket_id == ticket["id"]).order_by(AccessLog.id)
+    ).all()
     assert [log.user.role for log in logs] == ["operator", "liaison", "supervisor"]
 
     reads = [i for i in supervisor.get(f"/api/v1/tickets/{ticket['id']}").json["timeline"] if i["action"] == "read"]
@@ -218,7 +246,10 @@ def test_liaison_sees_only_own_department_work_in_a_shared_ticket(login):
     # The street office and the center see the street office's work.
     assert "街道秘密反馈内容" in text(street.get(f"/api/v1/tickets/{ticket['id']}"))
     assert "街道延期理由" in text(supervisor.get(f"/api/v1/tickets/{ticket['id']}"))
-    assert by_bureau(supervisor.get(f"/api/v1/tickets/{ticket['id']}").json, "street:jiangyuan")["return_reason"] == "街道退单理由"
+    assert (
+        by_bureau(supervisor.get(f"/api/v1/tickets/{ticket['id']}").json, "street:jiangyuan")["return_reason"]
+        == "街道退单理由"
+    )
     # A liaison's extension list is their own department's only.
     assert lead.get("/api/v1/extensions").json["total"] == 0
     assert street.get("/api/v1/extensions").json["total"] == 1
@@ -237,8 +268,10 @@ def test_lead_return_approved_sends_the_ticket_back_to_triage(login):
     assert any("已批准" in m.body for m in messages_to("+8613600000001"))
     assert any("重新派单" in m.body for m in messages_to("+8613700000001"))
     # The center re-dispatches it to another lead.
-    r = operator.post(f"/api/v1/tickets/{ticket['id']}/dispatch",
-                      json={"assignments": [{"bureau": "public_security", "role": "lead"}]})
+    r = operator.post(
+        f"/api/v1/tickets/{ticket['id']}/dispatch",
+        json={"assignments": [{"bureau": "public_security", "role": "lead"}]},
+    )
     assert r.status_code == 200 and r.json["status"] == "dispatched"
     # The department that returned it keeps seeing its own (returned) order, and cannot act on it.
     assert lead.post(f"/api/v1/assignments/{lead_a['id']}/accept").status_code == 409

@@ -21,8 +21,13 @@ def world(client):
     now = datetime.now(UTC)
     t = {}
     # An emergency dispatched 5 minutes ago: to sign for within 30 minutes, so pending and due soon.
-    t["pending_soon"] = make_ticket([("civil_affairs", "lead")], urgency="emergency", at=now - timedelta(minutes=5),
-                                    channel="sms", protection_types=("medical", "relief"))
+    t["pending_soon"] = make_ticket(
+        [("civil_affairs", "lead")],
+        urgency="emergency",
+        at=now - timedelta(minutes=5),
+        channel="sms",
+        protection_types=("medical", "relief"),
+    )
     # Dispatched 20 days ago, never signed: pending and overdue.
     t["pending_late"] = make_ticket([("civil_affairs", "lead")], at=now - timedelta(days=20), call_sid="CA123")
     # Signed, feedback due long ago: overdue.
@@ -40,11 +45,13 @@ def world(client):
     waiting.assignments[0].status_before_return = "pending"
     t["return_late"] = waiting
     # Done: in no work list.
-    t["done"] = make_ticket([("civil_affairs", "lead", "completed")], status="awaiting_verification",
-                            at=now - timedelta(days=30))
+    t["done"] = make_ticket(
+        [("civil_affairs", "lead", "completed")], status="awaiting_verification", at=now - timedelta(days=30)
+    )
     # Another department's overdue order on a shared ticket must not put it in civil affairs' overdue list.
-    t["shared"] = make_ticket([("civil_affairs", "lead", "accepted"), ("education", "assist", "pending")],
-                              at=now - timedelta(days=1))
+    t["shared"] = make_ticket(
+        [("civil_affairs", "lead", "accepted"), ("education", "assist", "pending")], at=now - timedelta(days=1)
+    )
     t["shared"].assignments[0].feedback_due_at = now + timedelta(days=7)
     t["shared"].assignments[1].sign_due_at = now - timedelta(hours=1)
     # Another department only.
@@ -57,7 +64,9 @@ def test_liaison_work_lists(client, world):
     _, liaison = staff(client, "liaison", "civil_affairs")
     assert ids(liaison.get("/api/v1/tickets?view=pending")) == [world["pending_late"], world["pending_soon"]]
     assert ids(liaison.get("/api/v1/tickets?view=overdue")) == [
-        world["accepted_late"], world["pending_late"], world["return_late"],
+        world["accepted_late"],
+        world["pending_late"],
+        world["return_late"],
     ]
     assert ids(liaison.get("/api/v1/tickets?view=due_soon")) == [world["pending_soon"], world["accepted_soon"]]
     assert ids(liaison.get("/api/v1/tickets?view=return_requested")) == [world["return_late"]]
@@ -73,7 +82,10 @@ def test_center_work_lists_cover_every_department(client, world):
     _, supervisor = staff(client, "supervisor")
     overdue = ids(supervisor.get("/api/v1/tickets?view=overdue"))
     assert world["shared"] in overdue and world["theirs"] in overdue
-    assert set(ids(supervisor.get("/api/v1/tickets?overdue=true&bureau=education"))) == {world["shared"], world["theirs"]}
+    assert set(ids(supervisor.get("/api/v1/tickets?overdue=true&bureau=education"))) == {
+        world["shared"],
+        world["theirs"],
+    }
 
 
 def test_filters_and_pages(client, world):

@@ -165,14 +165,18 @@ def test_extension_request_rules(actors):
     # One request at a time.
     second = liaison.post(url, json={"days": 1, "reason": "再延"})
     assert second.status_code == 409 and second.json["errors"]["extension_id"] == [first.json["id"]]
-    assert actors["supervisor"].post(f"/api/v1/extensions/{first.json['id']}/approve", json={"days": 6}).status_code == 200
+    assert (
+        actors["supervisor"].post(f"/api/v1/extensions/{first.json['id']}/approve", json={"days": 6}).status_code == 200
+    )
     # At most 10 days in all.
     over = liaison.post(url, json={"days": 5, "reason": "还要延"})
     assert over.status_code == 422 and "days" in over.json["errors"]
     assert liaison.post(url, json={"days": 4, "reason": "最后一次"}).status_code == 201
     # After the deadline, no request.
     late = make_ticket([("civil_affairs", "lead", "accepted")], at=datetime.now(UTC) - timedelta(days=30))
-    response = liaison.post(f"/api/v1/assignments/{late.assignments[0].id}/extensions", json={"days": 2, "reason": "晚了"})
+    response = liaison.post(
+        f"/api/v1/assignments/{late.assignments[0].id}/extensions", json={"days": 2, "reason": "晚了"}
+    )
     assert response.status_code == 409 and "feedback_due_at" in response.json["errors"]
 
 

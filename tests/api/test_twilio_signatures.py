@@ -23,8 +23,10 @@ def webhooks() -> list[tuple[str, dict[str, str]]]:
         ("/twilio/voice/dial", dict(call, DialCallStatus="no-answer")),
         ("/twilio/voice/lookup", dict(call, Digits="1234567890")),
         ("/twilio/voice/lookup/secret?code=1234567890", dict(call, Digits="123456")),
-        ("/twilio/voice/recording", dict(call, RecordingSid=sid("RE"), RecordingUrl="https://api.twilio.com/r/1",
-                                         RecordingDuration="12")),
+        (
+            "/twilio/voice/recording",
+            dict(call, RecordingSid=sid("RE"), RecordingUrl="https://api.twilio.com/r/1", RecordingDuration="12"),
+        ),
         ("/twilio/voice/status", dict(call, CallStatus="no-answer", CallDuration="0")),
         ("/twilio/sms", {"MessageSid": sid("SM"), "From": CALLER, "To": HOTLINE, "Body": "这里有个孩子需要帮助"}),
         ("/twilio/sms/status", {"MessageSid": sid("SM"), "MessageStatus": "delivered"}),
@@ -82,7 +84,11 @@ def test_behind_a_trusted_proxy_too(app, twilio):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
-    headers = {"X-Forwarded-For": "54.172.60.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.org"}
+    headers = {
+        "X-Forwarded-For": "54.172.60.1",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "hotline.example.org",
+    }
     response = twilio.voice(sid("CA"), headers=headers, base_url="http://127.0.0.1:5000")
     assert response.status_code == 200
 
@@ -92,7 +98,8 @@ def test_a_forwarded_host_cannot_change_the_url_that_is_checked(twilio, client):
     path, params = "/twilio/voice", {"CallSid": sid("CA"), "From": CALLER}
     headers = {
         "X-Twilio-Signature": signature(path, params, base="https://evil.example.net"),
-        "X-Forwarded-Host": "evil.example.net", "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "evil.example.net",
+        "X-Forwarded-Proto": "https",
     }
     assert client.post(path, data=params, headers=headers, base_url="https://evil.example.net").status_code == 403
 
@@ -100,8 +107,9 @@ def test_a_forwarded_host_cannot_change_the_url_that_is_checked(twilio, client):
 def test_the_query_string_is_part_of_what_is_signed(twilio, client):
     call = {"CallSid": sid("CA"), "From": CALLER, "Digits": "123456"}
     signed_without_query = signature("/twilio/voice/lookup/secret", call)
-    response = client.post("/twilio/voice/lookup/secret?code=1234567890", data=call,
-                           headers={"X-Twilio-Signature": signed_without_query})
+    response = client.post(
+        "/twilio/voice/lookup/secret?code=1234567890", data=call, headers={"X-Twilio-Signature": signed_without_query}
+    )
     assert response.status_code == 403
     assert twilio.post("/twilio/voice/lookup/secret?code=1234567890", call).status_code == 200
 

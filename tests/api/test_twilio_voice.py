@@ -12,8 +12,11 @@ from tests.twilio_signing import CALLER, TWILIO_CONFIG, parse, sid
 
 @pytest.fixture
 def app_config():
-    return dict(TWILIO_CONFIG, HOTLINE_OPERATOR_PHONES=["+8613900000002", "+8613900000003"],
-                HOTLINE_DUTY_PHONES=["+8613900000001"])
+    return dict(
+        TWILIO_CONFIG,
+        HOTLINE_OPERATOR_PHONES=["+8613900000002", "+8613900000003"],
+        HOTLINE_DUTY_PHONES=["+8613900000001"],
+    )
 
 
 def call_row(call_sid: str) -> Call:

@@ -22,8 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -61,9 +66,24 @@ def live_server(migrated, service_env):
     log_path = ARTIFACTS / "live-server.log"
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's whole life
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-         "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=service_env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=service_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -113,7 +133,9 @@ def site(app, live_server, browser):
 
         def page(self, width: int = 1280, height: int = 900, locale: str = "zh-CN"):
             db.session.commit()  # nothing of the test's own left open while the server works
-            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale, base_url=live_server)
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale=locale, base_url=live_server
+            )
             context.set_default_timeout(15000)
             self.contexts.append(context)
             return context.new_page()

@@ -18,8 +18,15 @@ def escalate(assignment, level: int) -> None:
     """The chaser's record that a ladder level fired for this deadline (what the board colours by)."""
     from hotline.models import EscalationStep
 
-    db.session.add(EscalationStep(assignment_id=assignment.id, deadline_kind="sign", due_at=assignment.sign_due_at,
-                                  level=level, fired_at=datetime.now(UTC)))
+    db.session.add(
+        EscalationStep(
+            assignment_id=assignment.id,
+            deadline_kind="sign",
+            due_at=assignment.sign_due_at,
+            level=level,
+            fired_at=datetime.now(UTC),
+        )
+    )
     db.session.commit()
 
 

@@ -63,7 +63,9 @@ def sends_per_message(messages: list[Message], log_path) -> dict[int, int]:
     counts = {}
     for message in messages:
         row = db.session.get(Message, message.id)
-        counts[message.id] = sum(1 for e in sent if e["sid"] == row.provider_sid and e["to"] == row.to and e["body"] == row.body)
+        counts[message.id] = sum(
+            1 for e in sent if e["sid"] == row.provider_sid and e["to"] == row.to and e["body"] == row.body
+        )
     return counts
 
 
@@ -75,11 +77,20 @@ def test_worker_killed_mid_send_the_message_still_goes_once(app, make_user, serv
     assert message.to == LIAISON and Queue(NOTIFICATIONS, connection=get_redis()).count == 1
 
     log, marker = tmp_path / "twilio.jsonl", tmp_path / "blocked"
-    env = dict(service_env, **TWILIO_ENV, CHASER_TWILIO_LOG=str(log), CHASER_TWILIO_BLOCK=str(marker),
-               HOTLINE_SEND_LEASE_SECONDS="3")
+    env = dict(
+        service_env,
+        **TWILIO_ENV,
+        CHASER_TWILIO_LOG=str(log),
+        CHASER_TWILIO_BLOCK=str(marker),
+        HOTLINE_SEND_LEASE_SECONDS="3",
+    )
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "hotline", "worker", "--burst"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         assert wait_for(lambda: marker.exists() and marker.read_text().strip()), "the worker never reached the send"
@@ -98,7 +109,9 @@ def test_worker_killed_mid_send_the_message_still_goes_once(app, make_user, serv
     # While the dead sender's lease lasts nobody sends; then the sweep hands it to a new worker.
     assert wait_for(lambda: datetime.now(UTC) > row.claimed_until, timeout=30)
     assert sweep_later() == 1
-    result = run_worker(extra_env={k: v for k, v in env.items() if k in TWILIO_ENV or k.startswith(("CHASER_", "HOTLINE_"))})
+    result = run_worker(
+        extra_env={k: v for k, v in env.items() if k in TWILIO_ENV or k.startswith(("CHASER_", "HOTLINE_"))}
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert sends_per_message([message], log) == {message.id: 1}
     # Running the sweep and a worker again sends nothing more.

@@ -38,9 +38,9 @@ def server(app, service_env, tmp_path):
 
 def accept_events(assignment_id: int) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(TicketEvent).where(
-            TicketEvent.assignment_id == assignment_id, TicketEvent.action == "assignment.accept"
-        )
+        sa.select(sa.func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.assignment_id == assignment_id, TicketEvent.action == "assignment.accept")
     )
 
 
@@ -56,7 +56,8 @@ def test_simultaneous_accepts_through_a_real_server(server, client):
         with requests.Session() as http:
             barrier.wait()
             response = http.post(
-                f"{server}/api/v1/assignments/{assignment_id}/accept", headers={"Authorization": f"Bearer {token}"},
+                f"{server}/api/v1/assignments/{assignment_id}/accept",
+                headers={"Authorization": f"Bearer {token}"},
                 timeout=60,
             )
             if response.status_code != 200:
@@ -74,9 +75,9 @@ def test_simultaneous_accepts_through_a_real_server(server, client):
         assert accept_events(assignment_id) == 1
         assert db.session.get(Ticket, ticket.id).status == "in_progress"
         starts = db.session.scalar(
-            sa.select(sa.func.count()).select_from(TicketEvent).where(
-                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "start"
-            )
+            sa.select(sa.func.count())
+            .select_from(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "start")
         )
         assert starts == 1
 

@@ -54,7 +54,9 @@ def test_a_ticket_created_while_redis_is_down_is_delivered_by_the_sweep_exactly_
         db.engine.dispose()
     assert response.status_code == 201, response.json
     sent_to = messages(ticket_id=response.json["id"])
-    assert sorted(m.to for m in sent_to) == sorted([*liaisons.values(), "+8613900000001"])  # two liaisons, the duty phone
+    assert sorted(m.to for m in sent_to) == sorted(
+        [*liaisons.values(), "+8613900000001"]
+    )  # two liaisons, the duty phone
     assert {m.status for m in sent_to} == {"queued"}
     assert get_queue(NOTIFICATIONS).count == 0  # nothing reached Redis
 

@@ -38,8 +38,13 @@ def app_config():
 
 @pytest.fixture
 def server(app, service_env, tmp_path):
-    env = dict(service_env, TWILIO_AUTH_TOKEN=AUTH_TOKEN, HOTLINE_PUBLIC_URL=PUBLIC_URL,
-               HOTLINE_OPERATOR_PHONES="+8613900000002", HOTLINE_DUTY_PHONES="+8613900000001")
+    env = dict(
+        service_env,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        HOTLINE_PUBLIC_URL=PUBLIC_URL,
+        HOTLINE_OPERATOR_PHONES="+8613900000002",
+        HOTLINE_DUTY_PHONES="+8613900000001",
+    )
     log_path = tmp_path / "gunicorn.log"
     with gunicorn(env, log_path, workers=3, threads=2) as base:
         yield base
@@ -78,8 +83,12 @@ def test_simultaneous_copies_through_a_real_server(server):
         assert count(Call, call_sid=call_sid) == 1
         same_answers(burst(server, "/twilio/voice/menu", dict(call, Digits="1")))
         same_answers(burst(server, "/twilio/voice/dial", dict(call, DialCallStatus="no-answer")))
-        recording = dict(call, RecordingSid=recording_sid, RecordingUrl="https://api.twilio.com/r/" + recording_sid,
-                         RecordingDuration="20")
+        recording = dict(
+            call,
+            RecordingSid=recording_sid,
+            RecordingUrl="https://api.twilio.com/r/" + recording_sid,
+            RecordingDuration="20",
+        )
         same_answers(burst(server, "/twilio/voice/recording", recording))
         assert count(Ticket, recording_sid=recording_sid) == 1
         ticket = db.session.scalar(sa.select(Ticket).filter_by(recording_sid=recording_sid))
@@ -88,7 +97,9 @@ def test_simultaneous_copies_through_a_real_server(server):
         assert count(TicketEvent, ticket_id=ticket.id, action="created") == 1
         assert db.session.scalar(sa.select(Call.ticket_id).filter_by(call_sid=call_sid)) == ticket.id
 
-        reply = same_answers(burst(server, "/twilio/sms", {"MessageSid": message_sid, "From": CALLER, "Body": "孩子需要帮助"}))
+        reply = same_answers(
+            burst(server, "/twilio/sms", {"MessageSid": message_sid, "From": CALLER, "Body": "孩子需要帮助"})
+        )
         assert count(Ticket, message_sid=message_sid) == 1
         ticket = db.session.scalar(sa.select(Ticket).filter_by(message_sid=message_sid))
         assert re.search(rb"\d{10}", reply).group().decode() == ticket.tracking_code
@@ -105,7 +116,10 @@ def test_sequential_retries_through_a_real_server(server):
         ("/twilio/voice", call),
         ("/twilio/voice/menu", dict(call, Digits="2")),
         ("/twilio/voice/dial", dict(call, DialCallStatus="busy")),
-        ("/twilio/voice/recording", dict(call, RecordingSid=recording_sid, RecordingUrl="https://x/r", RecordingDuration="5")),
+        (
+            "/twilio/voice/recording",
+            dict(call, RecordingSid=recording_sid, RecordingUrl="https://x/r", RecordingDuration="5"),
+        ),
         ("/twilio/sms", {"MessageSid": message_sid, "From": CALLER, "Body": "孩子需要帮助"}),
     ]
     with requests.Session() as http:

@@ -105,8 +105,12 @@ def test_each_rung_fires_at_its_time_nothing_before_nothing_twice(app, make_user
     # Escalation never changes the ticket's status; each step is an event.
     assert db.session.get(Ticket, ticket_id).status == "dispatched"
     actions = db.session.scalars(
-        sa.select(TicketEvent.action).where(TicketEvent.assignment_id == ident, TicketEvent.actor_id.is_(None),
-                                            TicketEvent.action.like("%level%") | (TicketEvent.action == "reminder"))
+        sa.select(TicketEvent.action)
+        .where(
+            TicketEvent.assignment_id == ident,
+            TicketEvent.actor_id.is_(None),
+            TicketEvent.action.like("%level%") | (TicketEvent.action == "reminder"),
+        )
         .order_by(TicketEvent.id)
     ).all()
     assert actions == ["reminder", "escalation.level1", "escalation.level2", "escalation.level3"]
@@ -135,7 +139,9 @@ def test_cli_pass_and_service_pass_share_the_steps(app, make_user, flask_cli, ru
     lines = first.stdout.strip().splitlines()
     assert len(lines) == 1
     # The chaser was "down" until the deadline: the reminder is skipped, level 1 fires.
-    assert "0 reminders, level 1: 1," in lines[0] and "1 missed rungs skipped" in lines[0] and "2 SMS queued" in lines[0]
+    assert (
+        "0 reminders, level 1: 1," in lines[0] and "1 missed rungs skipped" in lines[0] and "2 SMS queued" in lines[0]
+    )
 
     again = flask_cli("hotline", "chase-overdue", "--at", T1.isoformat())
     assert again.returncode == 0 and "0 reminders, no escalations" in again.stdout
@@ -196,14 +202,18 @@ def test_an_approved_extension_restarts_the_ladder(app, make_user, client, login
     # The ladder starts again for the new deadline, from its reminder at 75% of the
     # dispatch -> new deadline window (240 h): Tue 17 Mar 02:00. The old ladder is over.
     assert row.next_escalation_at == local("2026-03-17 02:00") and row.escalation_level == 0
-    assert api.get("/api/v1/overdue?at=" + (due + timedelta(hours=2)).isoformat().replace("+", "%2B")).json["items"] == []
+    assert (
+        api.get("/api/v1/overdue?at=" + (due + timedelta(hours=2)).isoformat().replace("+", "%2B")).json["items"] == []
+    )
     assert fired_total(chase_overdue(due + timedelta(hours=2))) == 0
     assert dict(chase_overdue(local("2026-03-17 09:00")).fired) == {0: 1}
     assert assignment(ident).next_escalation_at == new_due
     assert fired_total(chase_overdue(local("2026-03-17 14:00"))) == 0  # old level 2 time: nothing
     assert dict(chase_overdue(new_due).fired) == {1: 1}
     assert [s for s in steps(ident)] == [("feedback", 1), ("feedback", 0), ("feedback", 1)]
-    item = api.get("/api/v1/overdue?at=" + (new_due + timedelta(hours=1)).isoformat().replace("+", "%2B")).json["items"][0]
+    item = api.get("/api/v1/overdue?at=" + (new_due + timedelta(hours=1)).isoformat().replace("+", "%2B")).json[
+        "items"
+    ][0]
     assert item["escalation_level"] == 1 and item["due_at"] == new_due.astimezone(UTC).isoformat()
 
 
@@ -250,7 +260,8 @@ def test_daily_digest_once_per_local_day(app, make_user):
     assert CHILD_NAME not in body
     assert send_daily_digest(local("2026-03-12 07:35")) == 2
     assert [r.day.isoformat() for r in db.session.scalars(sa.select(DigestRun).order_by(DigestRun.day))] == [
-        "2026-03-11", "2026-03-12"
+        "2026-03-11",
+        "2026-03-12",
     ]
 
 
@@ -259,9 +270,23 @@ def test_two_chaser_processes_at_once_fire_each_step_once(app, make_user, flask_
     set_contacts(make_user)
     idents = [make_ticket(DISPATCHED + timedelta(minutes=i)).assignments[0].id for i in range(40)]
     at = T2 + timedelta(hours=1)  # every ticket: level 2 due (lower rungs skipped)
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "hotline", "chase-overdue", "--at", at.isoformat(), "--batch-size", "3"]
-    procs = [subprocess.Popen(command, cwd=ROOT, env=service_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "wsgi",
+        "hotline",
+        "chase-overdue",
+        "--at",
+        at.isoformat(),
+        "--batch-size",
+        "3",
+    ]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, env=service_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert all(proc.returncode == 0 for proc in procs), "\n".join(err[-3000:] for _, err in outputs)
     counts = [int(out.split("level 2: ")[1].split(",")[0]) if "level 2: " in out else 0 for out, _ in outputs]
@@ -321,15 +346,30 @@ def test_returned_and_completed_assignments_are_not_chased(app, make_user):
 def test_departments_set_contact_command(app, flask_cli):
     from hotline.tracking.contacts import department_contacts
 
-    done = flask_cli("hotline", "departments", "set-contact", "leading_group_office", "--head", "+8613800000601",
-                     "--head", "+8613800000602", "--liaison", "+8613800000603")
+    done = flask_cli(
+        "hotline",
+        "departments",
+        "set-contact",
+        "leading_group_office",
+        "--head",
+        "+8613800000601",
+        "--head",
+        "+8613800000602",
+        "--liaison",
+        "+8613800000603",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "leading_group_office: heads +8613800000601, +8613800000602; liaisons +8613800000603" in done.stdout
     db.session.expire_all()
     office = department_contacts("leading_group_office")
     assert office.head_phones == ["+8613800000601", "+8613800000602"] and office.liaison_phones == ["+8613800000603"]
     # Only the lists given are replaced.
-    assert flask_cli("hotline", "departments", "set-contact", "leading_group_office", "--head", "+8613800000609").returncode == 0
+    assert (
+        flask_cli(
+            "hotline", "departments", "set-contact", "leading_group_office", "--head", "+8613800000609"
+        ).returncode
+        == 0
+    )
     db.session.expire_all()
     office = department_contacts("leading_group_office")
     assert office.head_phones == ["+8613800000609"] and office.liaison_phones == ["+8613800000603"]
@@ -352,7 +392,11 @@ def test_requeue_failed_lists_and_requeues_failed_jobs(app, flask_cli, run_worke
 
     listed = flask_cli("hotline", "requeue-failed", "--dry-run")
     assert listed.returncode == 0, listed.stderr[-2000:]
-    assert job.id in listed.stdout and "workers.jobs.no_such_job" in listed.stdout and "would requeue 1 failed job(s)" in listed.stdout
+    assert (
+        job.id in listed.stdout
+        and "workers.jobs.no_such_job" in listed.stdout
+        and "would requeue 1 failed job(s)" in listed.stdout
+    )
     assert job.id in queue.failed_job_registry.get_job_ids()
 
     done = flask_cli("hotline", "requeue-failed")

@@ -6,7 +6,9 @@ from hotline.reference.services import load_file, seed_reference
 
 
 def counts():
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Department, Street, ReferenceCode))
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Department, Street, ReferenceCode)
+    )
 
 
 def test_seed_twice_creates_no_duplicates(app):

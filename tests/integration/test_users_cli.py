@@ -5,7 +5,18 @@ from hotline.models import User
 
 
 def test_create_user_reads_password_from_stdin(app, flask_cli, client):
-    result = flask_cli("users", "create", "wang", "--role", "liaison", "--bureau", "education", "--phone", "+8613800000009", input="s3cret pass\n")
+    result = flask_cli(
+        "users",
+        "create",
+        "wang",
+        "--role",
+        "liaison",
+        "--bureau",
+        "education",
+        "--phone",
+        "+8613800000009",
+        input="s3cret pass\n",
+    )
     assert result.returncode == 0, result.stderr
     db.session.expire_all()
     user = db.session.scalar(sa.select(User).filter_by(username="wang"))

@@ -41,10 +41,15 @@ def ladder():
         return parse_ladder(tomllib.load(fh)["escalation"], "Asia/Shanghai")
 
 
-def assignment(status="pending", before=None, dispatched="2026-03-09 09:00", sign="2026-03-10 09:00", feedback="2026-03-16 09:00"):
+def assignment(
+    status="pending", before=None, dispatched="2026-03-09 09:00", sign="2026-03-10 09:00", feedback="2026-03-16 09:00"
+):
     return SimpleNamespace(
-        status=status, status_before_return=before, dispatched_at=local(dispatched),
-        sign_due_at=local(sign), feedback_due_at=local(feedback),
+        status=status,
+        status_before_return=before,
+        dispatched_at=local(dispatched),
+        sign_due_at=local(sign),
+        feedback_due_at=local(feedback),
     )
 
 
@@ -71,9 +76,18 @@ def test_shipped_ladder_is_the_reference_default(ladder):
         ({"ladder": [{"level": 0, "at": "due", "to": ["mayor"]}]}, "ladder[0].to"),
         ({"ladder": [{"level": 0, "at": "due", "to": []}]}, "ladder[0].to"),
         ({"ladder": [{"level": "1", "at": "due", "to": ["heads"]}]}, "ladder[0].level"),
-        ({"ladder": [{"level": 1, "at": "due", "to": ["heads"]}, {"level": 1, "at": "due+1wd", "to": ["center"]}]}, "levels"),
-        ({"ladder": [{"level": 2, "at": "due", "to": ["heads"]}, {"level": 1, "at": "due+1wd", "to": ["center"]}]}, "levels"),
-        ({"ladder": [{"level": 1, "at": "due", "to": ["heads"]}], "quiet_hours": {"start": "25:00", "end": "07:00"}}, "quiet_hours.start"),
+        (
+            {"ladder": [{"level": 1, "at": "due", "to": ["heads"]}, {"level": 1, "at": "due+1wd", "to": ["center"]}]},
+            "levels",
+        ),
+        (
+            {"ladder": [{"level": 2, "at": "due", "to": ["heads"]}, {"level": 1, "at": "due+1wd", "to": ["center"]}]},
+            "levels",
+        ),
+        (
+            {"ladder": [{"level": 1, "at": "due", "to": ["heads"]}], "quiet_hours": {"start": "25:00", "end": "07:00"}},
+            "quiet_hours.start",
+        ),
         ({"ladder": [{"level": 1, "at": "due", "to": ["heads"]}], "digest_at": "7:30"}, "digest_at"),
     ],
 )
@@ -89,13 +103,29 @@ def test_bad_configuration_is_refused_naming_the_field(config, field):
     "dispatched, due, expected",
     [
         # An ordinary week: reminder at 75% of 24 h (03:00, in quiet hours), then due, +1 and +3 working days.
-        ("2026-03-09 09:00", "2026-03-10 09:00", ["2026-03-10 03:00", "2026-03-10 09:00", "2026-03-11 09:00", "2026-03-13 09:00"]),
+        (
+            "2026-03-09 09:00",
+            "2026-03-10 09:00",
+            ["2026-03-10 03:00", "2026-03-10 09:00", "2026-03-11 09:00", "2026-03-13 09:00"],
+        ),
         # Due on a Friday: the working-day rungs skip the weekend.
-        ("2026-03-12 15:30", "2026-03-13 15:30", ["2026-03-13 09:30", "2026-03-13 15:30", "2026-03-16 15:30", "2026-03-18 15:30"]),
+        (
+            "2026-03-12 15:30",
+            "2026-03-13 15:30",
+            ["2026-03-13 09:30", "2026-03-13 15:30", "2026-03-16 15:30", "2026-03-18 15:30"],
+        ),
         # Spring Festival 2026: Sat 14 Feb is a make-up working day, 15-23 Feb are holidays.
-        ("2026-02-12 10:00", "2026-02-13 10:00", ["2026-02-13 04:00", "2026-02-13 10:00", "2026-02-14 10:00", "2026-02-25 10:00"]),
+        (
+            "2026-02-12 10:00",
+            "2026-02-13 10:00",
+            ["2026-02-13 04:00", "2026-02-13 10:00", "2026-02-14 10:00", "2026-02-25 10:00"],
+        ),
         # A 30-minute emergency sign-for window: the reminder comes 22.5 minutes in.
-        ("2026-03-09 23:00", "2026-03-09 23:30", ["2026-03-09 23:22:30", "2026-03-09 23:30", "2026-03-10 23:30", "2026-03-12 23:30"]),
+        (
+            "2026-03-09 23:00",
+            "2026-03-09 23:30",
+            ["2026-03-09 23:22:30", "2026-03-09 23:30", "2026-03-10 23:30", "2026-03-12 23:30"],
+        ),
     ],
 )
 def test_rung_times(ladder, dispatched, due, expected):
@@ -104,13 +134,21 @@ def test_rung_times(ladder, dispatched, due, expected):
 
 
 def test_clock_offsets_after_due():
-    custom = parse_ladder({"ladder": [
-        {"level": 1, "at": "due", "to": ["liaisons"]},
-        {"level": 2, "at": "due+2h", "to": ["center"]},
-        {"level": 3, "at": "due+30m", "to": ["leading_group"]},
-    ]})
+    custom = parse_ladder(
+        {
+            "ladder": [
+                {"level": 1, "at": "due", "to": ["liaisons"]},
+                {"level": 2, "at": "due+2h", "to": ["center"]},
+                {"level": 3, "at": "due+30m", "to": ["leading_group"]},
+            ]
+        }
+    )
     due = local("2026-03-09 10:00")
-    assert [at for _, at in custom.times(due - timedelta(hours=1), due)] == [due, due + timedelta(hours=2), due + timedelta(minutes=30)]
+    assert [at for _, at in custom.times(due - timedelta(hours=1), due)] == [
+        due,
+        due + timedelta(hours=2),
+        due + timedelta(minutes=30),
+    ]
 
 
 # --- which deadline is watched --------------------------------------------------------------

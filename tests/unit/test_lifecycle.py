@@ -19,16 +19,37 @@ EXPECTED = {
     "ticket": {
         "new": {"dispatch": "dispatched", "cancel": "cancelled"},
         "dispatched": {"dispatch": "dispatched", "start": "in_progress", "unroute": "new", "cancel": "cancelled"},
-        "in_progress": {"dispatch": "in_progress", "submit": "awaiting_verification", "unroute": "new", "cancel": "cancelled"},
-        "awaiting_verification": {"dispatch": "in_progress", "close": "closed", "reopen": "in_progress", "cancel": "cancelled"},
+        "in_progress": {
+            "dispatch": "in_progress",
+            "submit": "awaiting_verification",
+            "unroute": "new",
+            "cancel": "cancelled",
+        },
+        "awaiting_verification": {
+            "dispatch": "in_progress",
+            "close": "closed",
+            "reopen": "in_progress",
+            "cancel": "cancelled",
+        },
         "closed": {"reopen": "in_progress", "revisit": "closed"},
         "cancelled": {},
     },
     "assignment": {
-        "pending": {"accept": "accepted", "request_return": "return_requested", "extend": "pending", "reopen": "pending",
-                    "withdraw": "returned"},
-        "accepted": {"request_return": "return_requested", "feedback": "accepted", "final_feedback": "completed",
-                     "extend": "accepted", "reopen": "accepted", "withdraw": "returned"},
+        "pending": {
+            "accept": "accepted",
+            "request_return": "return_requested",
+            "extend": "pending",
+            "reopen": "pending",
+            "withdraw": "returned",
+        },
+        "accepted": {
+            "request_return": "return_requested",
+            "feedback": "accepted",
+            "final_feedback": "completed",
+            "extend": "accepted",
+            "reopen": "accepted",
+            "withdraw": "returned",
+        },
         "return_requested": {"approve_return": "returned", "reject_return": PREV, "withdraw": "returned"},
         "returned": {},
         "completed": {"reopen": "accepted"},
@@ -131,7 +152,10 @@ def test_revisit_outcomes():
 
 
 PUBLIC_TEXTS = [
-    *lifecycle.PUBLIC_NOTES.values(), lifecycle.REOPENED_NOTE, lifecycle.UNROUTED_NOTE, lifecycle.EXTENDED_NOTE,
+    *lifecycle.PUBLIC_NOTES.values(),
+    lifecycle.REOPENED_NOTE,
+    lifecycle.UNROUTED_NOTE,
+    lifecycle.EXTENDED_NOTE,
     lifecycle.REVISITED_NOTE,
 ]
 

@@ -49,8 +49,16 @@ def test_phones_compare_on_their_last_eleven_digits(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+8613712345678", "+8613712345678"), ("+266696687", None), ("+7378742833", None), ("anonymous", None),
-     ("client:alice", None), ("13712345678", None), ("", None), (None, None)],
+    [
+        ("+8613712345678", "+8613712345678"),
+        ("+266696687", None),
+        ("+7378742833", None),
+        ("anonymous", None),
+        ("client:alice", None),
+        ("13712345678", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_a_caller_number_identifies_someone_only_when_shown(raw, expected):
     assert caller_number(raw) == expected
@@ -66,17 +74,31 @@ BASE = {"child_name": "张小花", "child_age": 8, "street_code": "jiangyuan"}
         (BASE, {**BASE, "child_age": 9}, ["child"]),  # a birthday between the reports
         (BASE, {**BASE, "child_age": 12}, []),  # another child of that name
         (BASE, {**BASE, "street_code": "zhengcha"}, []),
-        ({"child_name": "张小花", "child_age": 8}, {"child_name": "张小花", "street_code": "jiangyuan"}, []),  # nothing agrees
-        ({"child_name": "张小花", "street_code": "jiangyuan"}, {"child_name": "张小花", "child_age": 3, "street_code": "jiangyuan"},
-         ["child"]),
+        (
+            {"child_name": "张小花", "child_age": 8},
+            {"child_name": "张小花", "street_code": "jiangyuan"},
+            [],
+        ),  # nothing agrees
+        (
+            {"child_name": "张小花", "street_code": "jiangyuan"},
+            {"child_name": "张小花", "child_age": 3, "street_code": "jiangyuan"},
+            ["child"],
+        ),
         ({"child_name": "不详", "child_age": 8}, {"child_name": "不详", "child_age": 8}, []),
         ({"address": "幸福路12号"}, {"address": "幸福路 12 号。"}, ["address"]),
-        ({"address": "幸福路12号", "street_code": "jiangyuan"}, {"address": "幸福路12号", "street_code": "zhengcha"}, []),
+        (
+            {"address": "幸福路12号", "street_code": "jiangyuan"},
+            {"address": "幸福路12号", "street_code": "zhengcha"},
+            [],
+        ),
         ({"address": "12号"}, {"address": "12号"}, []),  # too short to mean one place
         ({"reporter_phone": "+8613712345678"}, {"reporter_phone": "137-1234-5678"}, ["reporter_phone"]),
         ({"reporter_phone": "+266696687"}, {"reporter_phone": "+266696687"}, []),
-        ({**BASE, "address": "幸福路12号", "reporter_phone": "13712345678"},
-         {**BASE, "address": "幸福路12号", "reporter_phone": "+8613712345678"}, ["child", "address", "reporter_phone"]),
+        (
+            {**BASE, "address": "幸福路12号", "reporter_phone": "13712345678"},
+            {**BASE, "address": "幸福路12号", "reporter_phone": "+8613712345678"},
+            ["child", "address", "reporter_phone"],
+        ),
         ({}, {}, []),
     ],
 )

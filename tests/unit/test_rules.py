@@ -21,7 +21,8 @@ REFERENCE = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
 TYPES = REFERENCE["protection_types"]
 DEFAULTS = default_rules(TYPES)
 KNOWN = {
-    "departments": {d["code"] for d in REFERENCE["departments"]} | {f"street:{s['code']}" for s in REFERENCE["streets"]},
+    "departments": {d["code"] for d in REFERENCE["departments"]}
+    | {f"street:{s['code']}" for s in REFERENCE["streets"]},
     "protection_types": {t["code"] for t in TYPES},
     "subject_categories": {c["code"] for c in REFERENCE["subject_categories"]},
     "streets": {s["code"] for s in REFERENCE["streets"]},
@@ -69,17 +70,30 @@ def test_every_protection_type_as_primary(primary, street, expected):
 
 # Secondary protection types add their own lead as an assist; nothing twice; the lead never assists.
 SECONDARY_CASES = [
-    (("relief", "education"), "jiangyuan",
-     [("civil_affairs", "lead"), ("street:jiangyuan", "assist"), ("education", "assist")]),
-    (("relief", "education", "medical", "mental"), None,
-     [("civil_affairs", "lead"), ("education", "assist"), ("medical_insurance", "assist"), ("health", "assist")]),
+    (
+        ("relief", "education"),
+        "jiangyuan",
+        [("civil_affairs", "lead"), ("street:jiangyuan", "assist"), ("education", "assist")],
+    ),
+    (
+        ("relief", "education", "medical", "mental"),
+        None,
+        [("civil_affairs", "lead"), ("education", "assist"), ("medical_insurance", "assist"), ("health", "assist")],
+    ),
     (("judicial", "relief"), "jiangyuan", [("public_security", "lead"), ("civil_affairs", "assist")]),
     # mental leads with health; medical's lead is medical_insurance, so both appear once.
-    (("mental", "medical"), "zhengcha", [("health", "lead"), ("street:zhengcha", "assist"), ("medical_insurance", "assist")]),
+    (
+        ("mental", "medical"),
+        "zhengcha",
+        [("health", "lead"), ("street:zhengcha", "assist"), ("medical_insurance", "assist")],
+    ),
     # a secondary type whose lead is the primary's lead adds nothing (no lead-and-assist).
     (("relief", "relief"), None, [("civil_affairs", "lead")]),
-    (("employment", "education", "judicial"), "chengqiang",
-     [("employment", "lead"), ("education", "assist"), ("public_security", "assist")]),
+    (
+        ("employment", "education", "judicial"),
+        "chengqiang",
+        [("employment", "lead"), ("education", "assist"), ("public_security", "assist")],
+    ),
 ]
 
 
@@ -99,53 +113,107 @@ def test_no_protection_type_falls_back_to_new():
 
 
 CUSTOM = [
-    {"name": "street-children-in-jiangyuan", "when": {"subject_categories": ["street_child"], "streets": ["jiangyuan"]},
-     "then": {"lead": "relief_station", "assist": ["street", "public_security"]}},
-    {"name": "emergency-by-phone", "when": {"urgencies": ["emergency"], "channels": ["phone"]},
-     "then": {"lead": "public_security", "assist": ["street"],
-              "deadlines": {"emergency": {"sign": {"unit": "minutes", "amount": 10, "calendar": "clock"}}}}},
-    {"name": "dropouts", "when": {"subject_categories": ["dropout"], "primary_protection_type": ["education", "relief"]},
-     "then": {"lead": "education", "assist": ["youth_league"]}},
+    {
+        "name": "street-children-in-jiangyuan",
+        "when": {"subject_categories": ["street_child"], "streets": ["jiangyuan"]},
+        "then": {"lead": "relief_station", "assist": ["street", "public_security"]},
+    },
+    {
+        "name": "emergency-by-phone",
+        "when": {"urgencies": ["emergency"], "channels": ["phone"]},
+        "then": {
+            "lead": "public_security",
+            "assist": ["street"],
+            "deadlines": {"emergency": {"sign": {"unit": "minutes", "amount": 10, "calendar": "clock"}}},
+        },
+    },
+    {
+        "name": "dropouts",
+        "when": {"subject_categories": ["dropout"], "primary_protection_type": ["education", "relief"]},
+        "then": {"lead": "education", "assist": ["youth_league"]},
+    },
     {"name": "medical-anywhere", "when": {"protection_types": ["medical"]}, "then": {"lead": "health"}},
-    {"name": "mental-as-secondary", "when": {"other_protection_types": ["mental"]},
-     "then": {"lead": "civil_affairs", "assist_for_other_types": {"mental": ["health", "street"]}}},
-    {"name": "street-led", "when": {"primary_protection_type": ["employment"]}, "then": {"lead": "street", "assist": ["employment"]}},
+    {
+        "name": "mental-as-secondary",
+        "when": {"other_protection_types": ["mental"]},
+        "then": {"lead": "civil_affairs", "assist_for_other_types": {"mental": ["health", "street"]}},
+    },
+    {
+        "name": "street-led",
+        "when": {"primary_protection_type": ["employment"]},
+        "then": {"lead": "street", "assist": ["employment"]},
+    },
     *DEFAULTS,
 ]
 
 CUSTOM_CASES = [
     # facts, expected rule, expected assignments
-    ({"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "jiangyuan"}},
-     "street-children-in-jiangyuan",
-     [("relief_station", "lead"), ("street:jiangyuan", "assist"), ("public_security", "assist")]),
+    (
+        {"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "jiangyuan"}},
+        "street-children-in-jiangyuan",
+        [("relief_station", "lead"), ("street:jiangyuan", "assist"), ("public_security", "assist")],
+    ),
     # same category, other street: the category rule does not hold, the default does.
-    ({"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "zhengcha"}},
-     "default-relief", [("civil_affairs", "lead"), ("street:zhengcha", "assist")]),
+    (
+        {"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "zhengcha"}},
+        "default-relief",
+        [("civil_affairs", "lead"), ("street:zhengcha", "assist")],
+    ),
     # an emergency street child in jiangyuan by phone: the first matching rule wins (order matters).
-    ({"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "jiangyuan"},
-      "urgency": "emergency", "channel": "phone"},
-     "street-children-in-jiangyuan",
-     [("relief_station", "lead"), ("street:jiangyuan", "assist"), ("public_security", "assist")]),
-    ({"protection_types": ["judicial"], "urgency": "emergency", "channel": "phone", "location": {"street": "chengqiang"}},
-     "emergency-by-phone", [("public_security", "lead"), ("street:chengqiang", "assist")]),
+    (
+        {
+            "protection_types": ["relief"],
+            "subject_categories": ["street_child"],
+            "location": {"street": "jiangyuan"},
+            "urgency": "emergency",
+            "channel": "phone",
+        },
+        "street-children-in-jiangyuan",
+        [("relief_station", "lead"), ("street:jiangyuan", "assist"), ("public_security", "assist")],
+    ),
+    (
+        {
+            "protection_types": ["judicial"],
+            "urgency": "emergency",
+            "channel": "phone",
+            "location": {"street": "chengqiang"},
+        },
+        "emergency-by-phone",
+        [("public_security", "lead"), ("street:chengqiang", "assist")],
+    ),
     # channel condition: the same emergency by SMS falls through to the default.
-    ({"protection_types": ["judicial"], "urgency": "emergency", "channel": "sms"}, "default-judicial",
-     [("public_security", "lead")]),
-    ({"protection_types": ["education", "relief"], "subject_categories": ["dropout", "poor_family"]}, "dropouts",
-     [("education", "lead"), ("youth_league", "assist")]),
+    (
+        {"protection_types": ["judicial"], "urgency": "emergency", "channel": "sms"},
+        "default-judicial",
+        [("public_security", "lead")],
+    ),
+    (
+        {"protection_types": ["education", "relief"], "subject_categories": ["dropout", "poor_family"]},
+        "dropouts",
+        [("education", "lead"), ("youth_league", "assist")],
+    ),
     # primary condition: dropout with a judicial primary does not match "dropouts".
-    ({"protection_types": ["judicial", "education"], "subject_categories": ["dropout"]}, "default-judicial",
-     [("public_security", "lead"), ("education", "assist")]),
+    (
+        {"protection_types": ["judicial", "education"], "subject_categories": ["dropout"]},
+        "default-judicial",
+        [("public_security", "lead"), ("education", "assist")],
+    ),
     # "protection_types" looks at every type, the primary included.
     ({"protection_types": ["relief", "medical"]}, "medical-anywhere", [("health", "lead")]),
     # "other_protection_types" looks at the secondary types only.
-    ({"protection_types": ["judicial", "mental"], "location": {"street": "zhengcha"}}, "mental-as-secondary",
-     [("civil_affairs", "lead"), ("health", "assist"), ("street:zhengcha", "assist")]),
+    (
+        {"protection_types": ["judicial", "mental"], "location": {"street": "zhengcha"}},
+        "mental-as-secondary",
+        [("civil_affairs", "lead"), ("health", "assist"), ("street:zhengcha", "assist")],
+    ),
     ({"protection_types": ["mental"]}, "default-mental", [("health", "lead")]),
     # a rule led by the street office is passed over without a street, and explained.
     ({"protection_types": ["employment"]}, "default-employment", [("employment", "lead")]),
-    ({"protection_types": ["employment"], "location": {"street": "sunjiapuzi"}}, "street-led",
-     [("street:sunjiapuzi", "lead"), ("employment", "assist")]),
+    (
+        {"protection_types": ["employment"], "location": {"street": "sunjiapuzi"}},
+        "street-led",
+        [("street:sunjiapuzi", "lead"), ("employment", "assist")],
+    ),
 ]
 
 
@@ -165,13 +233,16 @@ def test_a_street_led_rule_passed_over_is_explained():
 def test_explanation_says_why_in_chinese_and_english_with_names():
     labels = {"departments": {"relief_station": "区救助管理站"}, "subject_categories": {"street_child": "流浪儿童"}}
     decision = evaluate(
-        CUSTOM, {"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "jiangyuan"}},
+        CUSTOM,
+        {"protection_types": ["relief"], "subject_categories": ["street_child"], "location": {"street": "jiangyuan"}},
         labels=labels,
     )
     zh, en = decision.explanation.split("\n")
     assert zh.startswith("匹配规则 #1「street-children-in-jiangyuan」")
     assert "保护对象为 流浪儿童(street_child)" in zh and "主办：区救助管理站(relief_station)" in zh
-    assert en.startswith("Rule #1 'street-children-in-jiangyuan' matched because subject category is street_child; street is jiangyuan")
+    assert en.startswith(
+        "Rule #1 'street-children-in-jiangyuan' matched because subject category is street_child; street is jiangyuan"
+    )
 
 
 def test_rule_deadline_policy_is_returned_for_the_tickets_urgency():
@@ -190,15 +261,28 @@ def test_an_empty_rule_set_routes_nothing_and_a_catch_all_routes_everything():
 
 def test_five_hundred_rules_still_first_match():
     many = [
-        {"name": f"r{i}", "when": {"streets": ["zhengcha"], "subject_categories": [REFERENCE["subject_categories"][i % 15]["code"]],
-                                   "urgencies": ["urgent"]},
-         "then": {"lead": "civil_affairs"}}
+        {
+            "name": f"r{i}",
+            "when": {
+                "streets": ["zhengcha"],
+                "subject_categories": [REFERENCE["subject_categories"][i % 15]["code"]],
+                "urgencies": ["urgent"],
+            },
+            "then": {"lead": "civil_affairs"},
+        }
         for i in range(494)
     ] + DEFAULTS
     compiled = CompiledRules(many)
     assert evaluate(compiled, {"protection_types": ["mental"]}).rule == "default-mental"
-    hit = evaluate(compiled, {"protection_types": ["mental"], "subject_categories": ["dropout"],
-                              "location": {"street": "zhengcha"}, "urgency": "urgent"})
+    hit = evaluate(
+        compiled,
+        {
+            "protection_types": ["mental"],
+            "subject_categories": ["dropout"],
+            "location": {"street": "zhengcha"},
+            "urgency": "urgent",
+        },
+    )
     assert hit.rule == "r12"  # dropout is the 13th category: r12 is its first rule
 
 
@@ -206,23 +290,55 @@ INVALID_CASES = [
     # rule, path into errors["0"], words in the message
     ({"name": "x", "then": {"lead": "bogus"}}, ("then", "lead"), "unknown department 'bogus'"),
     ({"name": "x", "then": {"lead": "civil_affairs", "assist": ["street", "nowhere"]}}, ("then", "assist"), "nowhere"),
-    ({"name": "x", "when": {"primary_protection_type": ["sports"]}, "then": {"lead": "health"}},
-     ("when", "primary_protection_type"), "sports"),
-    ({"name": "x", "when": {"subject_categories": ["alien"]}, "then": {"lead": "health"}}, ("when", "subject_categories"), "alien"),
+    (
+        {"name": "x", "when": {"primary_protection_type": ["sports"]}, "then": {"lead": "health"}},
+        ("when", "primary_protection_type"),
+        "sports",
+    ),
+    (
+        {"name": "x", "when": {"subject_categories": ["alien"]}, "then": {"lead": "health"}},
+        ("when", "subject_categories"),
+        "alien",
+    ),
     ({"name": "x", "when": {"streets": ["atlantis"]}, "then": {"lead": "health"}}, ("when", "streets"), "atlantis"),
     ({"name": "x", "when": {"urgencies": ["whenever"]}, "then": {"lead": "health"}}, ("when", "urgencies"), "whenever"),
     ({"name": "x", "when": {"channels": ["pigeon"]}, "then": {"lead": "health"}}, ("when", "channels"), "pigeon"),
-    ({"name": "x", "when": {"weather": ["rain"]}, "then": {"lead": "health"}}, ("when", "weather"), "unknown condition"),
+    (
+        {"name": "x", "when": {"weather": ["rain"]}, "then": {"lead": "health"}},
+        ("when", "weather"),
+        "unknown condition",
+    ),
     ({"name": "x", "when": {"streets": []}, "then": {"lead": "health"}}, ("when", "streets"), "non-empty"),
     ({"name": "x"}, ("then",), "required"),
     ({"then": {"lead": "health"}}, ("name",), "name"),
     ({"name": "x", "then": {"lead": "health"}, "colour": "red"}, ("colour",), "unknown field"),
-    ({"name": "x", "then": {"lead": "health", "assist_for_other_types": {"sports": ["health"]}}},
-     ("then", "assist_for_other_types", "sports"), "unknown protection type"),
-    ({"name": "x", "then": {"lead": "health", "deadlines": {"urgent": {"sign": {"unit": "weeks", "amount": 1, "calendar": "clock"}}}}},
-     ("then", "deadlines", "urgent", "sign"), "invalid deadline policy"),
-    ({"name": "x", "then": {"lead": "health", "deadlines": {"someday": {"sign": {"unit": "hours", "amount": 1, "calendar": "clock"}}}}},
-     ("then", "deadlines", "someday"), "unknown urgency"),
+    (
+        {"name": "x", "then": {"lead": "health", "assist_for_other_types": {"sports": ["health"]}}},
+        ("then", "assist_for_other_types", "sports"),
+        "unknown protection type",
+    ),
+    (
+        {
+            "name": "x",
+            "then": {
+                "lead": "health",
+                "deadlines": {"urgent": {"sign": {"unit": "weeks", "amount": 1, "calendar": "clock"}}},
+            },
+        },
+        ("then", "deadlines", "urgent", "sign"),
+        "invalid deadline policy",
+    ),
+    (
+        {
+            "name": "x",
+            "then": {
+                "lead": "health",
+                "deadlines": {"someday": {"sign": {"unit": "hours", "amount": 1, "calendar": "clock"}}},
+            },
+        },
+        ("then", "deadlines", "someday"),
+        "unknown urgency",
+    ),
 ]
 
 
@@ -242,7 +358,9 @@ def test_invalid_rules_are_named_by_rule_and_field(rule, path, words):
 def test_duplicate_names_and_non_list_sets_are_invalid():
     errors = validate_rules([DEFAULTS[0], DEFAULTS[0]], KNOWN)
     assert "duplicate name" in errors["1"]["name"][0]
-    assert validate_rules({"rules": []}, KNOWN) == {"_schema": ["规则集必须是列表 the rule set must be a list of rules"]}
+    assert validate_rules({"rules": []}, KNOWN) == {
+        "_schema": ["规则集必须是列表 the rule set must be a list of rules"]
+    }
 
 
 def test_an_invalid_set_cannot_be_evaluated():

@@ -19,7 +19,9 @@ REPORT = {
 }
 
 
-def make_ticket(operator: User, *, now: datetime | None = None, channel: str = "phone", auto_dispatch: bool = True, **changes: Any):
+def make_ticket(
+    operator: User, *, now: datetime | None = None, channel: str = "phone", auto_dispatch: bool = True, **changes: Any
+):
     """A ticket registered by ``operator`` (dispatched by the default rules unless told otherwise)."""
     data = {**REPORT, **changes}
     ticket, secret = create_ticket(

@@ -20,18 +20,32 @@ def test_departments_and_contacts(signed_in):
     assert '<label for="liaison_phones"' in form and '<label for="head_phones"' in form
     bad = admin.post("/admin/departments/education", {"liaison_phones": "12345", "head_phones": ""})
     assert bad.status_code == 422 and 'id="liaison_phones-errors"' in text(bad)
-    ok = admin.post("/admin/departments/education", {"liaison_phones": "+8613800000001\n+8613800000002", "head_phones": "+8613900000003"})
+    ok = admin.post(
+        "/admin/departments/education",
+        {"liaison_phones": "+8613800000001\n+8613800000002", "head_phones": "+8613900000003"},
+    )
     assert ok.status_code == 302
     db.session.expire_all()
     department = db.session.scalar(sa.select(Department).filter_by(code="education"))
-    assert department.liaison_phones == ["+8613800000001", "+8613800000002"] and department.head_phones == ["+8613900000003"]
+    assert department.liaison_phones == ["+8613800000001", "+8613800000002"] and department.head_phones == [
+        "+8613900000003"
+    ]
     assert admin.get("/admin/departments/nope").status_code == 404
     assert admin.post("/admin/departments/education", {"liaison_phones": ""}, csrf=False).status_code == 400
 
 
 def test_users_create_and_switch_off(signed_in):
     admin = signed_in("admin", username="boss")
-    response = admin.post("/admin/users/", {"username": "li-edu", "role": "liaison", "bureau": "education", "phone": "+8613800000005", "password": "pw-123456"})
+    response = admin.post(
+        "/admin/users/",
+        {
+            "username": "li-edu",
+            "role": "liaison",
+            "bureau": "education",
+            "phone": "+8613800000005",
+            "password": "pw-123456",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     created = db.session.scalar(sa.select(User).filter_by(username="li-edu"))
@@ -46,7 +60,10 @@ def test_users_create_and_switch_off(signed_in):
     me = db.session.scalar(sa.select(User).filter_by(username="boss"))
     refused = admin.post(f"/admin/users/{me.id}/active", {"active": "0"}, follow_redirects=True)
     assert "不能停用自己的账号" in text(refused)
-    assert admin.post("/admin/users/", {"username": "x", "role": "operator", "password": "x"}, csrf=False).status_code == 400
+    assert (
+        admin.post("/admin/users/", {"username": "x", "role": "operator", "password": "x"}, csrf=False).status_code
+        == 400
+    )
 
 
 def _rule_texts() -> list[str]:
@@ -65,10 +82,20 @@ def test_rules_editor_shows_every_rule_with_a_label(signed_in):
 def test_rules_preview_with_a_draft(signed_in):
     admin = signed_in("admin")
     texts = _rule_texts()
-    new_first = json.dumps({"name": "street-children-first", "when": {"subject_categories": ["street_child"]},
-                            "then": {"lead": "relief_station", "assist": ["street"]}})
-    form = {"rule": [new_first, *texts], "action": "preview", "sample-primary": "relief",
-            "sample-categories": ["street_child"], "sample-street": "chengqiang"}
+    new_first = json.dumps(
+        {
+            "name": "street-children-first",
+            "when": {"subject_categories": ["street_child"]},
+            "then": {"lead": "relief_station", "assist": ["street"]},
+        }
+    )
+    form = {
+        "rule": [new_first, *texts],
+        "action": "preview",
+        "sample-primary": "relief",
+        "sample-categories": ["street_child"],
+        "sample-street": "chengqiang",
+    }
     html = text(admin.post("/admin/rules", form))
     preview = html.split('id="rules-preview"')[1].split("</div>")[0]
     assert "区救助管理站" in preview and "城墙街道办事处" in preview and "street-children-first" in preview

@@ -78,7 +78,12 @@ def test_a_post_without_the_csrf_token_is_400(pages, make_user):
     response = pages.post("/login", {"username": "op", "password": "secret-pw"}, csrf=False)
     assert response.status_code == 400
     assert "text/html" in response.headers["Content-Type"]
-    assert pages.post("/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False).status_code == 400
+    assert (
+        pages.post(
+            "/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False
+        ).status_code
+        == 400
+    )
 
 
 def test_the_api_and_webhooks_need_no_csrf_token(client, make_user):

@@ -63,13 +63,22 @@ def test_every_field_on_every_page_has_a_label(pages, signed_in):
     record_call("CA1", "+8613500000001", "+8610000000", now)
     new_ticket, _ = make_ticket(ensure_user("op", "operator"), auto_dispatch=False, channel="web")
     working = judicial_ticket()
-    accept_assignment(working.assignments[0].id, actor=ensure_user("walk-li", "liaison", bureau="public_security"), now=now)
+    accept_assignment(
+        working.assignments[0].id, actor=ensure_user("walk-li", "liaison", bureau="public_security"), now=now
+    )
     request_extension(working.assignments[0].id, 2, "需要协调", actor=ensure_user("walk-li", "liaison"), now=now)
     pending = judicial_ticket()
     closed = walk_to_closed()
     visits = {
-        operator: ["/operator/", "/operator/calls/new", "/operator/calls/new?call_sid=CA1", "/tickets/", f"/tickets/{new_ticket.id}",
-                   f"/tickets/{closed.id}", f"/tickets/{working.id}"],
+        operator: [
+            "/operator/",
+            "/operator/calls/new",
+            "/operator/calls/new?call_sid=CA1",
+            "/tickets/",
+            f"/tickets/{new_ticket.id}",
+            f"/tickets/{closed.id}",
+            f"/tickets/{working.id}",
+        ],
         liaison: ["/liaison/", f"/tickets/{working.id}", f"/tickets/{pending.id}"],
         supervisor: ["/supervisor/", "/supervisor/figures", f"/tickets/{working.id}", f"/tickets/{closed.id}"],
         admin: ["/admin/", "/admin/departments/", "/admin/departments/education", "/admin/users/", "/admin/rules"],
@@ -86,5 +95,7 @@ def test_pages_send_a_strict_content_security_policy(pages, signed_in):
     assert "default-src 'self'" in public.headers["Content-Security-Policy"]
     assert "Cache-Control" not in public.headers or public.headers["Cache-Control"] != "no-store"
     staff = signed_in("operator").get("/operator/")
-    assert staff.headers["Cache-Control"] == "no-store" and "script-src 'self'" in staff.headers["Content-Security-Policy"]
+    assert (
+        staff.headers["Cache-Control"] == "no-store" and "script-src 'self'" in staff.headers["Content-Security-Policy"]
+    )
     assert "Content-Security-Policy" not in pages.get("/api/v1/reference").headers

@@ -45,11 +45,15 @@ def test_sign_for_from_the_inbox_then_final_feedback(signed_in):
     assert empty.status_code == 422 and f'id="fb{assignment.id}-summary-errors"' in text(empty)
     liaison.post(f"/assignments/{assignment.id}/feedback", {f"fb{assignment.id}-summary": "已上门走访，孩子安全。"})
     final = liaison.post(
-        f"/assignments/{assignment.id}/feedback", {f"fb{assignment.id}-summary": "已联系派出所，办理完毕。", f"fb{assignment.id}-final": "y"}
+        f"/assignments/{assignment.id}/feedback",
+        {f"fb{assignment.id}-summary": "已联系派出所，办理完毕。", f"fb{assignment.id}-final": "y"},
     )
     assert final.status_code == 302
     db.session.expire_all()
-    assert [f.final for f in db.session.scalars(sa.select(Feedback).filter_by(assignment_id=assignment.id))] == [False, True]
+    assert [f.final for f in db.session.scalars(sa.select(Feedback).filter_by(assignment_id=assignment.id))] == [
+        False,
+        True,
+    ]
     assert db.session.get(Ticket, ticket.id).status == "awaiting_verification"
 
 
@@ -59,7 +63,12 @@ def test_return_request_needs_a_reason(signed_in):
     assignment = ticket.assignments[0]
     refused = liaison.post(f"/assignments/{assignment.id}/return", {f"ret{assignment.id}-reason": "   "})
     assert refused.status_code == 422 and f'id="ret{assignment.id}-reason-errors"' in text(refused)
-    assert liaison.post(f"/assignments/{assignment.id}/return", {f"ret{assignment.id}-reason": "应由民政部门办理"}).status_code == 302
+    assert (
+        liaison.post(
+            f"/assignments/{assignment.id}/return", {f"ret{assignment.id}-reason": "应由民政部门办理"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     row = db.session.get(Assignment, assignment.id)
     assert row.status == "return_requested" and row.return_reason == "应由民政部门办理"
@@ -69,15 +78,27 @@ def test_extension_request_and_its_limits(signed_in):
     liaison = signed_in("liaison", bureau="public_security")
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
-    too_many = liaison.post(f"/assignments/{assignment.id}/extensions", {f"ext{assignment.id}-days": "11", f"ext{assignment.id}-reason": "需要协调"})
+    too_many = liaison.post(
+        f"/assignments/{assignment.id}/extensions",
+        {f"ext{assignment.id}-days": "11", f"ext{assignment.id}-reason": "需要协调"},
+    )
     assert too_many.status_code == 422 and f'id="ext{assignment.id}-days-errors"' in text(too_many)
-    words = liaison.post(f"/assignments/{assignment.id}/extensions", {f"ext{assignment.id}-days": "three", f"ext{assignment.id}-reason": "x"})
+    words = liaison.post(
+        f"/assignments/{assignment.id}/extensions",
+        {f"ext{assignment.id}-days": "three", f"ext{assignment.id}-reason": "x"},
+    )
     assert words.status_code == 422 and "请输入整数" in text(words)
-    ok = liaison.post(f"/assignments/{assignment.id}/extensions", {f"ext{assignment.id}-days": "3", f"ext{assignment.id}-reason": "需要协调学校"})
+    ok = liaison.post(
+        f"/assignments/{assignment.id}/extensions",
+        {f"ext{assignment.id}-days": "3", f"ext{assignment.id}-reason": "需要协调学校"},
+    )
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(Extension.days).filter_by(assignment_id=assignment.id)) == 3
-    again = liaison.post(f"/assignments/{assignment.id}/extensions", {f"ext{assignment.id}-days": "2", f"ext{assignment.id}-reason": "再延"})
+    again = liaison.post(
+        f"/assignments/{assignment.id}/extensions",
+        {f"ext{assignment.id}-days": "2", f"ext{assignment.id}-reason": "再延"},
+    )
     assert again.status_code == 409 and "待审批" in text(again)
 
 
@@ -87,7 +108,9 @@ def test_another_departments_work_does_not_exist(signed_in):
     assignment = ticket.assignments[0]
     assert liaison.get(f"/tickets/{ticket.id}").status_code == 404
     assert liaison.post(f"/assignments/{assignment.id}/accept").status_code == 404
-    assert liaison.post(f"/assignments/{assignment.id}/feedback", {f"fb{assignment.id}-summary": "x"}).status_code == 404
+    assert (
+        liaison.post(f"/assignments/{assignment.id}/feedback", {f"fb{assignment.id}-summary": "x"}).status_code == 404
+    )
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).status == "pending"
 

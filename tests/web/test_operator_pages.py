@@ -34,7 +34,14 @@ def _now():
 
 def test_console_shows_triage_with_suggestion_missed_calls_and_returns(signed_in, make_user, pages):
     browser = signed_in("operator", username="op")
-    pages.post("/", {"description": "孩子被锁在家里好几天了，邻居听到哭声。", "street": "jiangyuan", "protection_types": ["relief"]})
+    pages.post(
+        "/",
+        {
+            "description": "孩子被锁在家里好几天了，邻居听到哭声。",
+            "street": "jiangyuan",
+            "protection_types": ["relief"],
+        },
+    )
     record_call("CA_live", "+8613500000001", "+8610000000", _now())
     record_call("CA_missed", "+8613500000002", "+8610000000", _now())
     update_call_status("CA_missed", "no-answer", 0, None, None, _now())
@@ -76,7 +83,11 @@ def test_log_a_call_fills_the_number_shows_history_and_dispatches(signed_in):
     assert re.search(r'id="secret"[^>]*>\d{6}<', html)
     db.session.expire_all()
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.call_sid == "CA_now"))
-    assert ticket.status == "dispatched" and ticket.urgency == "urgent" and ticket.protection_types == ["medical", "mental"]
+    assert (
+        ticket.status == "dispatched"
+        and ticket.urgency == "urgent"
+        and ticket.protection_types == ["medical", "mental"]
+    )
     bureaus = {(a.department.code, a.role) for a in ticket.assignments}
     assert ("medical_insurance", "lead") in bureaus and ("street:zhengcha", "assist") in bureaus
     assert "区医保局" in html
@@ -128,14 +139,23 @@ def test_completing_and_dispatching_a_web_report(signed_in):
     ticket, _secret = make_ticket(user("op"), channel="web", auto_dispatch=False, protection_types=[], urgency=None)
     page = text(browser.get(f"/tickets/{ticket.id}"))
     assert 'id="complete-form"' in page
-    response = browser.post(f"/tickets/{ticket.id}/complete", {
-        "complete-protection_types": ["education"], "complete-urgency": "normal", "complete-street": "jiangyuan",
-        "complete-description": ticket.description, "complete-version": str(ticket.version),
-    })
+    response = browser.post(
+        f"/tickets/{ticket.id}/complete",
+        {
+            "complete-protection_types": ["education"],
+            "complete-urgency": "normal",
+            "complete-street": "jiangyuan",
+            "complete-description": ticket.description,
+            "complete-version": str(ticket.version),
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
-    assert ticket.protection_types == ["education"] and ticket.dispatch_suggestion["assignments"][0]["bureau"] == "education"
+    assert (
+        ticket.protection_types == ["education"]
+        and ticket.dispatch_suggestion["assignments"][0]["bureau"] == "education"
+    )
     response = browser.post(f"/tickets/{ticket.id}/dispatch", {"by_rules": "1"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -148,7 +168,8 @@ def test_manual_dispatch_and_its_errors(signed_in):
     empty = browser.post(f"/tickets/{ticket.id}/dispatch", {})
     assert empty.status_code == 422 and 'id="dispatch-lead-errors"' in text(empty)
     response = browser.post(
-        f"/tickets/{ticket.id}/dispatch", {"dispatch-lead": "public_security", "dispatch-assists": ["education", "public_security"]}
+        f"/tickets/{ticket.id}/dispatch",
+        {"dispatch-lead": "public_security", "dispatch-assists": ["education", "public_security"]},
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -166,7 +187,10 @@ def test_deciding_a_return_request(signed_in):
     assert "不属于本局职责" in console.split('id="returns"')[1].split("</section>")[0]
     no_reason = operator.post(f"/assignments/{lead.id}/return/reject", {})
     assert no_reason.status_code == 422 and f'id="rej{lead.id}-reason-errors"' in text(no_reason)
-    assert operator.post(f"/assignments/{lead.id}/return/reject", {f"rej{lead.id}-reason": "属于救助范围"}).status_code == 302
+    assert (
+        operator.post(f"/assignments/{lead.id}/return/reject", {f"rej{lead.id}-reason": "属于救助范围"}).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(Assignment, lead.id).status == "pending"
     liaison.post(f"/assignments/{lead.id}/return", {f"ret{lead.id}-reason": "仍然不属于本局职责"})
@@ -180,9 +204,22 @@ def test_revisit_and_cancel(signed_in):
     operator = signed_in("operator", username="op")
     ticket = walk_to_closed()
     assert operator.post(f"/tickets/{ticket.id}/revisit", {"revisit-outcome": ""}).status_code == 422
-    assert operator.post(f"/tickets/{ticket.id}/revisit", {"revisit-outcome": "satisfied", "revisit-note": "家属表示感谢"}).status_code == 302
+    assert (
+        operator.post(
+            f"/tickets/{ticket.id}/revisit", {"revisit-outcome": "satisfied", "revisit-note": "家属表示感谢"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
-    assert db.session.scalar(sa.select(TicketEvent.action).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id.desc()).limit(1)) == "revisit"
+    assert (
+        db.session.scalar(
+            sa.select(TicketEvent.action)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        == "revisit"
+    )
     other, _secret = make_ticket(user("op"))
     assert operator.post(f"/tickets/{other.id}/cancel", {"cancel-reason": "重复报告"}).status_code == 302
     db.session.expire_all()

@@ -33,8 +33,17 @@ def test_the_form_labels_every_field_and_advises_110_120(pages):
     html = text(response)
     assert response.status_code == 200
     assert "110" in html and "120" in html
-    for name in ("description", "street", "address", "child_name", "child_age", "child_gender", "reporter_name",
-                 "reporter_phone", "anonymous"):
+    for name in (
+        "description",
+        "street",
+        "address",
+        "child_name",
+        "child_age",
+        "child_gender",
+        "reporter_name",
+        "reporter_phone",
+        "anonymous",
+    ):
         assert f'<label for="{name}"' in html, name
     for index in range(6):  # one label per protection type checkbox
         assert f'<label class="option" for="protection_types-{index}"' in html
@@ -117,6 +126,8 @@ def test_status_needs_the_token(pages):
 
 def test_public_submissions_are_rate_limited(app, pages):
     app.config["HOTLINE_PUBLIC_RATE_LIMIT"] = "3 per minute"
-    statuses = [pages.post("/status", {"tracking_code": "1234567890", "secret": "123456"}).status_code for _ in range(4)]
+    statuses = [
+        pages.post("/status", {"tracking_code": "1234567890", "secret": "123456"}).status_code for _ in range(4)
+    ]
     assert statuses == [404, 404, 404, 429]
     assert "text/html" in pages.post("/status", {"tracking_code": "1", "secret": "1"}).headers["Content-Type"]

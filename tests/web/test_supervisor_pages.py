@@ -44,8 +44,15 @@ def test_escalation_levels_are_colour_coded(signed_in):
     supervisor = signed_in("supervisor")
     ticket = judicial_ticket(now=days_ago(1), urgency="urgent")
     assignment = ticket.assignments[0]
-    db.session.add(EscalationStep(assignment_id=assignment.id, deadline_kind="sign", due_at=assignment.sign_due_at, level=2,
-                                  fired_at=datetime.now(UTC)))
+    db.session.add(
+        EscalationStep(
+            assignment_id=assignment.id,
+            deadline_kind="sign",
+            due_at=assignment.sign_due_at,
+            level=2,
+            fired_at=datetime.now(UTC),
+        )
+    )
     db.session.commit()
     queue = _section(text(supervisor.get("/supervisor/")), "overdue")
     assert 'class="lvl-2"' in queue and "二级" in queue
@@ -82,7 +89,9 @@ def test_close_after_verification_and_the_figures_change(signed_in):
     assert ticket.number in _section(board, "verify")
 
     figures = text(supervisor.get("/supervisor/figures"))
-    assert re.search(r'data-status="closed">0<', figures) and re.search(r'data-status="awaiting_verification">1<', figures)
+    assert re.search(r'data-status="closed">0<', figures) and re.search(
+        r'data-status="awaiting_verification">1<', figures
+    )
     page = text(supervisor.get(f"/tickets/{ticket.id}"))
     assert 'id="close-form"' in page and "已联系家长并报警处理" in page
     missing = supervisor.post(f"/tickets/{ticket.id}/close", {"close-note": ""})
@@ -91,7 +100,9 @@ def test_close_after_verification_and_the_figures_change(signed_in):
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "closed"
     figures = text(supervisor.get("/supervisor/figures"))
-    assert re.search(r'data-status="closed">1<', figures) and re.search(r'data-status="awaiting_verification">0<', figures)
+    assert re.search(r'data-status="closed">1<', figures) and re.search(
+        r'data-status="awaiting_verification">0<', figures
+    )
     assert supervisor.post(f"/tickets/{ticket.id}/reopen", {"reopen-reason": "回访发现问题未解决"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "in_progress"
@@ -122,7 +133,11 @@ def test_figures_are_for_supervisors_and_admins_only(signed_in):
 
 def test_ticket_exports_neutralise_formulas_and_are_audited(signed_in):
     supervisor = signed_in("supervisor", username="sup")
-    ticket = judicial_ticket(child={"name": "=HYPERLINK(\"http://evil\")", "age": 7}, location={"street": "jiangyuan", "address": "+1 fake"}, description="@SUM(A1:A2) 孩子需要帮助的描述")
+    ticket = judicial_ticket(
+        child={"name": '=HYPERLINK("http://evil")', "age": 7},
+        location={"street": "jiangyuan", "address": "+1 fake"},
+        description="@SUM(A1:A2) 孩子需要帮助的描述",
+    )
     response = supervisor.get("/exports/tickets.csv")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
@@ -130,14 +145,14 @@ def test_ticket_exports_neutralise_formulas_and_are_audited(signed_in):
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][0] == "工单编号"
     row = next(r for r in rows if r[0] == ticket.number)
-    assert "'=HYPERLINK(\"http://evil\")" in row and "'+1 fake" in row and "'@SUM(A1:A2) 孩子需要帮助的描述" in row
+    assert '\'=HYPERLINK("http://evil")' in row and "'+1 fake" in row and "'@SUM(A1:A2) 孩子需要帮助的描述" in row
     assert db.session.scalar(sa.select(sa.func.count(AccessLog.id)).filter_by(ticket_id=ticket.id, via="export")) == 1
 
     xlsx = supervisor.get("/exports/tickets.xlsx")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     values = [c.value for c in sheet[2]]
-    assert "'=HYPERLINK(\"http://evil\")" in values
+    assert '\'=HYPERLINK("http://evil")' in values
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert db.session.scalar(sa.select(sa.func.count(AccessLog.id)).filter_by(ticket_id=ticket.id, via="export")) == 2
 

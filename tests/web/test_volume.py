@@ -14,8 +14,14 @@ def test_weeks_start_on_monday_in_local_time_and_types_follow_reference_order(ap
     make_ticket(operator, now=datetime(2026, 3, 1, 15, 0, tzinfo=UTC), protection_types=["education"])
     make_ticket(operator, now=datetime(2026, 3, 1, 16, 30, tzinfo=UTC), protection_types=["relief"])
     make_ticket(operator, now=datetime(2026, 3, 10, 2, 0, tzinfo=UTC), protection_types=["education", "relief"])
-    make_ticket(operator, now=datetime(2026, 3, 12, 2, 0, tzinfo=UTC), auto_dispatch=False, channel="web",
-                protection_types=[], urgency=None)
+    make_ticket(
+        operator,
+        now=datetime(2026, 3, 12, 2, 0, tzinfo=UTC),
+        auto_dispatch=False,
+        channel="web",
+        protection_types=[],
+        urgency=None,
+    )
     make_ticket(operator, now=datetime(2026, 4, 1, 2, 0, tzinfo=UTC))  # after the period
     volume = weekly_volume(date(2026, 3, 1), date(2026, 3, 15), tz="Asia/Shanghai")
     assert volume["weeks"] == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9)]

@@ -111,6 +111,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.tracking.supervision_routes",
     "hotline.intake.routes",
     "hotline.intake.twilio_routes",
+    "hotline.audit.routes",
 )
 
 

@@ -392,15 +392,26 @@ class TicketEvent(db.Model):
 
 
 class AccessLog(db.Model):
-    """Every staff read of a child's full record (append-only)."""
+    """Every staff read of a child's personal data: a ticket's personal fields or a child's file.
+
+    Append-only, enforced twice: the ORM refuses changes (hotline.tracking.transitions) and the
+    database itself refuses UPDATE and DELETE (triggers: hotline.audit.append_only). Rows are
+    written only through ``hotline.audit.record_access``.
+    """
 
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The reader's role at the time of the read (a user's role may change later).
+    role: Mapped[str | None] = mapped_column(sa.String(32))
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    # A child's file (hotline.children); the foreign key comes with that table.
+    child_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     via: Mapped[str] = mapped_column(sa.String(32), default="api")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     user: Mapped[User] = relationship(viewonly=True)
 

@@ -110,8 +110,14 @@ def _reset(app) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
+            # SQLite has no TRUNCATE, and its DELETE fires the append-only triggers: lift them
+            # for the reset only (PostgreSQL's TRUNCATE fires no row triggers).
+            from hotline.audit import append_only
+
+            append_only.uninstall(conn)
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            append_only.install(conn)
     get_redis(app).flushdb()
 
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 from sqlalchemy.exc import IntegrityError
 
+from hotline.audit import record_access
 from hotline.dispatch import rules as rules_module
 from hotline.dispatch.deadlines import due_at
 from hotline.errors import Conflict, NotFound, ValidationError
@@ -392,6 +393,8 @@ def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: Us
                     {"assignments": [decision.explanation]},
                 )
     _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+    if actor is not None:  # the answer is the full record
+        record_access(actor, via="dispatch", now=now, ticket_id=ticket.id)
     _commit_keeping_loaded()
     return ticket
 

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from hotline.audit import record_access
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import Call, CallStatus, Ticket, User
@@ -248,8 +249,10 @@ def mark_called_back(call_sid: str, actor: User, now: datetime) -> dict[str, Any
     return get_call(call_sid)
 
 
-def call_context(call_sid: str) -> dict[str, Any]:
-    """What an operator should know about a caller: their earlier tickets and calls."""
+def call_context(call_sid: str, *, actor: User, now: datetime) -> dict[str, Any]:
+    """What an operator should know about a caller: their earlier tickets and calls.
+
+    The tickets carry personal fields, so each one shown is recorded in the access log."""
     call = _get(call_sid)
     number = caller_number(call.from_number)
     result: dict[str, Any] = {
@@ -272,6 +275,10 @@ def call_context(call_sid: str) -> dict[str, Any]:
         query = query.where(Ticket.id != call.ticket_id)
     tickets = db.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(50)).all()
     result["tickets"] = tickets
+    for ticket in tickets:
+        record_access(actor, via="call", now=now, ticket_id=ticket.id)
+    if tickets:
+        db.session.commit()
     rows = db.session.execute(
         sa.select(Call, _linked_ticket_id())
         .where(Call.from_number == number, Call.id != call.id)

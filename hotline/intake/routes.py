@@ -110,4 +110,4 @@ class CallContext(MethodView):
     @blp.response(200, CallContextSchema)
     def get(self, call_sid):
         """The caller's earlier tickets and calls (by the calling number), for repeat callers."""
-        return calls.call_context(call_sid)
+        return calls.call_context(call_sid, actor=current_actor(), now=_now())

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.audit import record_access
 from hotline.dispatch.services import create_ticket, refresh_suggestion
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
@@ -243,6 +244,7 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
     record_event(ticket, action, actor=actor, now=now, data={"fields": sorted(changed)})
     refresh_suggestion(ticket)
     link_repeats(ticket, now)
+    record_access(actor, via="patch", now=now, ticket_id=ticket.id)  # the answer is the full record
     db.session.commit()
     log.info("ticket %s %s by user %s (%s)", ticket.id, action, actor.id, ", ".join(sorted(changed)))
     return ticket

@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from hotline.audit import record_access
 from hotline.errors import ValidationError
 from hotline.extensions import db
-from hotline.models import AccessLog, Assignment, Department, Ticket, User
+from hotline.models import Assignment, Department, Ticket, User
 from hotline.tracking import scoping
 from hotline.tracking.services import reporter_overrides
 from hotline.tracking.stats import period_bounds
@@ -46,7 +47,8 @@ def export_tickets(
             {"from": [f"{count} tickets match"]},
         )
     tickets = db.session.scalars(query.order_by(Ticket.created_at, Ticket.id)).all()
-    db.session.add_all(AccessLog(user_id=actor.id, ticket_id=t.id, via="export", created_at=now) for t in tickets)
+    for ticket in tickets:
+        record_access(actor, via="export", now=now, ticket_id=ticket.id)
     db.session.commit()
     log.info("user %s exported %s tickets", actor.id, len(tickets))
     rows = []

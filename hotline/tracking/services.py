@@ -39,6 +39,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.audit import record_access
 from hotline.dispatch import deadlines
 from hotline.errors import Conflict, ValidationError
 from hotline.extensions import db
@@ -632,7 +633,7 @@ def _timeline(ticket: Ticket, actor: User) -> list[dict[str, Any]]:
 def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") -> TicketView:
     """The full ticket with its timeline. Every read is recorded in the access log first."""
     ticket = scoping.ticket_for(actor, ticket_id)
-    db.session.add(AccessLog(user_id=actor.id, ticket_id=ticket.id, via=via, created_at=now))
+    record_access(actor, via=via, now=now, ticket_id=ticket.id)
     db.session.commit()
     view = ticket_view(ticket, actor, detail=True)
     view.timeline = _timeline(ticket, actor)

@@ -88,7 +88,7 @@ def _call_and_context(call_sid: str | None) -> tuple[dict | None, dict | None]:
     if not call_sid:
         return None, None
     try:
-        context = call_context(call_sid)
+        context = call_context(call_sid, actor=actor(), now=_now())
     except NotFound:
         abort(404)
     return context["call"], context

@@ -1,0 +1,26 @@
+"""``GET /api/v1/access-log``: who read which child's data, when, how and from where."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from hotline.audit.schemas import AccessLogListSchema, AccessLogQuerySchema
+from hotline.audit.services import list_access_log
+from hotline.auth.access import roles_required
+from hotline.models import Role
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit 访问记录")
+
+
+@blp.route("/access-log")
+class AccessLogList(MethodView):
+    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+
+    @blp.arguments(AccessLogQuerySchema, location="query")
+    @blp.response(200, AccessLogListSchema)
+    def get(self, args):
+        """Reads of tickets' personal fields and of children's files, newest first (supervisor, admin).
+
+        `from`/`to` are local dates, inclusive; `user` is a username."""
+        return list_access_log(args)

@@ -1,0 +1,107 @@
+"""Writing and reviewing the access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+
+from hotline.extensions import db
+from hotline.models import AccessLog, User
+from hotline.pagination import paginate
+
+USER_AGENT_MAX = 300
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a read came from: the client address (after trusted proxies) and its user agent."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def current_client() -> Client:
+    """The client of the current request; an empty ``Client`` outside a request (CLI, workers)."""
+    if not has_request_context():
+        return Client()
+    agent = request.headers.get("User-Agent") or None
+    return Client(ip=request.remote_addr, user_agent=agent[:USER_AGENT_MAX] if agent else None)
+
+
+def record_access(
+    actor: User,
+    *,
+    via: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    child_id: int | None = None,
+    client: Client | None = None,
+) -> AccessLog:
+    """Record that ``actor`` was shown a ticket's personal fields or a child's file.
+
+    Call it in the same transaction as the read, before the data leaves the service: the
+    caller's service commits (a read whose audit row cannot be written is not answered).
+    ``via`` says how (``api``, ``web``, ``export``, ``patch``, ``dispatch``, ``call``,
+    ``recording``, ``child``, ``attachment``...). ``client`` defaults to the current request's.
+    Give one of ``ticket_id``/``child_id`` (or both when a file is read through a ticket).
+    """
+    if ticket_id is None and child_id is None:
+        raise ValueError("record_access needs a ticket_id or a child_id")
+    client = client if client is not None else current_client()
+    row = AccessLog(
+        user_id=actor.id,
+        role=actor.role,
+        ticket_id=ticket_id,
+        child_id=child_id,
+        via=via,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        created_at=now,
+    )
+    db.session.add(row)
+    return row
+
+
+def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    tz = ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+    begin = datetime.combine(start, time.min, tzinfo=tz) if start else None
+    finish = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None
+    return begin, finish
+
+
+def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
+    """Reads, newest first, filtered by ticket, child's file, username and local dates (inclusive)."""
+    query = sa.select(AccessLog, User.username).join(User, User.id == AccessLog.user_id)
+    if filters.get("ticket_id") is not None:
+        query = query.where(AccessLog.ticket_id == filters["ticket_id"])
+    if filters.get("child_id") is not None:
+        query = query.where(AccessLog.child_id == filters["child_id"])
+    if filters.get("user"):
+        query = query.where(User.username == filters["user"])
+    begin, finish = _local_bounds(filters.get("from_"), filters.get("to"))
+    if begin is not None:
+        query = query.where(AccessLog.created_at >= begin)
+    if finish is not None:
+        query = query.where(AccessLog.created_at < finish)
+    query = query.order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
+    rows, total = paginate(query, filters["page"], filters["per_page"], scalars=False)
+    items = [
+        {
+            "id": row.id,
+            "at": row.created_at,
+            "user": username,
+            "role": row.role,
+            "ticket_id": row.ticket_id,
+            "child_id": row.child_id,
+            "via": row.via,
+            "ip": row.ip,
+            "user_agent": row.user_agent,
+        }
+        for row, username in rows
+    ]
+    return {"items": items, "total": total}

@@ -14,10 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hotline.dispatch.services import create_ticket, hash_secret, verify_secret
 from hotline.errors import NotFound
 from hotline.extensions import db
 from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
+from hotline.intake.tickets import create_ticket, hash_secret, verify_secret
 from hotline.models import Channel, Ticket, TicketEvent
 
 NOT_FOUND = "未找到该报告，或查询密码不正确 no report with this tracking code and secret"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit import record_access
-from hotline.dispatch import deadlines
 from hotline.errors import Conflict, ValidationError
 from hotline.extensions import db
 from hotline.models import (
@@ -58,11 +57,12 @@ from hotline.models import (
     User,
 )
 from hotline.notify import templates
+from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
-from hotline.tracking import lifecycle, scoping
-from hotline.tracking.contacts import Directory
-from hotline.tracking.stats import compute_stats
+from hotline.tickets import calendar as deadlines
+from hotline.tickets import lifecycle
+from hotline.tracking import scoping
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
 T = TypeVar("T")
@@ -131,8 +131,8 @@ def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
 
 
 def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    from hotline.tracking.chaser import configured_ladder
-    from hotline.tracking.ladder import quiet_until
+    from hotline.reference.services import configured_ladder
+    from hotline.tickets.ladder import quiet_until
 
     return quiet_until(configured_ladder(), now, ticket.urgency == "emergency")
 
@@ -638,12 +638,3 @@ def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") 
     view = ticket_view(ticket, actor, detail=True)
     view.timeline = _timeline(ticket, actor)
     return view
-
-
-def stats(start: date | None, end: date | None, *, now: datetime) -> dict[str, Any]:
-    """The figures of ``hotline.tracking.stats`` for ``start``..``end`` (default: this month so far)."""
-    tz = _tz()
-    today = now.astimezone(ZoneInfo(tz)).date()
-    start = start or date(today.year, today.month, 1)
-    end = end or max(today, start)
-    return compute_stats(start, end, now=now, tz=tz)

@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import AccessLog, Assignment, Extension, Ticket, TicketEvent, User
-from hotline.tracking import lifecycle
-from hotline.tracking.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
+from hotline.reference.services import configured_ladder
+from hotline.tickets import lifecycle
+from hotline.tickets.ladder import next_escalation_at
+from hotline.tickets.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -256,6 +258,4 @@ class AppendOnlyError(RuntimeError):
 
 def schedule_chase(assignment: Assignment, now: datetime) -> None:
     """Recompute when the overdue chaser must next look at this assignment."""
-    from hotline.tracking.ladder import next_escalation_at
-
-    assignment.next_escalation_at = next_escalation_at(assignment, now)
+    assignment.next_escalation_at = next_escalation_at(assignment, now, configured_ladder())

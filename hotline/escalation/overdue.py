@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import Assignment, Department, EscalationStep, Ticket
-from hotline.tracking.ladder import overdue_seconds
-from hotline.tracking.lifecycle import WATCHED
+from hotline.tickets.ladder import overdue_seconds
+from hotline.tickets.lifecycle import WATCHED
 
 DEFAULT_LIMIT = 1000
 

@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from hotline.dispatch import deadlines
-from hotline.tracking import lifecycle
+from hotline.tickets import calendar as deadlines
+from hotline.tickets import lifecycle
 
 DEFAULT_TZ = deadlines.DEFAULT_TZ
 RECIPIENT_GROUPS = ("liaisons", "heads", "center", "leading_group")
@@ -196,16 +196,9 @@ def first_look(ladder: Ladder, assignment: AssignmentLike) -> datetime | None:
     return min(at for _, at in times)
 
 
-def next_escalation_at(assignment: AssignmentLike, now: datetime, ladder: Ladder | None = None) -> datetime | None:
-    """When the chaser must next look at ``assignment`` (transitions.schedule_chase).
-
-    Without ``ladder`` the configured one is read (the only impure path of this module,
-    imported lazily so the pure functions above stay usable without an app).
-    """
-    if ladder is None:
-        from hotline.tracking.chaser import configured_ladder
-
-        ladder = configured_ladder()
+def next_escalation_at(assignment: AssignmentLike, now: datetime, ladder: Ladder) -> datetime | None:
+    """When the chaser must next look at ``assignment`` (``transitions.schedule_chase``
+    passes the configured ladder in)."""
     return first_look(ladder, assignment)
 
 

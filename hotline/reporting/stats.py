@@ -56,7 +56,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Assignment, Department, Revisit, TicketEvent
-from hotline.tracking import lifecycle
+from hotline.tickets import lifecycle
 
 FIGURES = (
     "assigned",

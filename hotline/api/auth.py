@@ -13,7 +13,7 @@ from hotline.auth.access import STAFF, current_actor, roles_required
 from hotline.auth.services import issue_token
 from hotline.extensions import limiter
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
+blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
 
 
 class TokenCreateSchema(ma.Schema):

@@ -62,6 +62,7 @@ from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
+from hotline.tickets.watched import watched_due, watched_due_sql
 from hotline.tracking import scoping
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
@@ -177,8 +178,7 @@ def _tell_center(
 
 
 def _watched_due(assignment: Assignment) -> datetime:
-    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
-    return assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
+    return watched_due(assignment) or assignment.feedback_due_at
 
 
 # --- ticket-level consequences of assignment steps -------------------------------------------
@@ -446,11 +446,8 @@ def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) ->
 
 
 def _watched_due_sql() -> sa.ColumnElement:
-    signing = sa.or_(
-        Assignment.status == "pending",
-        sa.and_(Assignment.status == "return_requested", Assignment.status_before_return == "pending"),
-    )
-    return sa.case((signing, Assignment.sign_due_at), else_=Assignment.feedback_due_at)
+    a = Assignment
+    return watched_due_sql(a.status, a.status_before_return, a.sign_due_at, a.feedback_due_at)
 
 
 def _live_sql() -> sa.ColumnElement[bool]:

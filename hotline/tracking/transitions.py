@@ -32,6 +32,7 @@ from hotline.reference.services import configured_ladder
 from hotline.tickets import lifecycle
 from hotline.tickets.ladder import next_escalation_at
 from hotline.tickets.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
+from hotline.tickets.watched import watched
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -168,7 +169,7 @@ def _apply(
     sign_due_at: datetime | None,
     feedback_due_at: datetime | None,
 ) -> None:
-    watched_before = _watched(assignment)
+    watched_before = watched(assignment)
     if target == "return_requested":
         assignment.status_before_return = current
         assignment.return_reason = reason
@@ -188,18 +189,11 @@ def _apply(
         assignment.sign_due_at = sign_due_at
     if feedback_due_at is not None:
         assignment.feedback_due_at = feedback_due_at
-    if _watched(assignment) != watched_before:
+    if watched(assignment) != watched_before:
         # A new deadline (or a new kind of deadline) starts its escalation ladder afresh.
         assignment.escalation_level = 0
     schedule_chase(assignment, now)
     assignment.ticket.updated_at = now  # bumps the ticket's version: see the module docstring
-
-
-def _watched(assignment: Assignment) -> tuple[str, datetime] | None:
-    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
-    if kind is None:
-        return None
-    return kind, assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
 
 
 def change_extension(

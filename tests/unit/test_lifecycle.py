@@ -12,6 +12,7 @@ import pytest
 
 from hotline.tickets import lifecycle
 from hotline.tickets.lifecycle import TransitionError, step
+from hotline.tickets.watched import watched_deadline
 
 PREV = "<previous>"
 
@@ -111,7 +112,7 @@ def test_allowed_actions_lists_the_table():
     ],
 )
 def test_watched_deadline_keeps_running_while_a_return_waits(status, before, watched):
-    assert lifecycle.watched_deadline(status, before) == watched
+    assert watched_deadline(status, before) == watched
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""Creating and dispatching tickets, previews, and the dispatch rules in force.
+"""Deciding and applying assignments (派单), previews, and the dispatch rules in force.
+
+Tickets are created by ``hotline.intake.tickets``, which asks ``route_new_ticket`` here.
 
 Each public function owns one transaction: it loads what it needs, asks the pure rules
 (``hotline.dispatch.rules``) and deadline (``hotline.tickets.calendar``) modules, changes

@@ -13,10 +13,13 @@ a session a forged request could ride on.
 
 from __future__ import annotations
 
-from flask import Flask, request
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, redirect, request, url_for
 from flask_babel import Babel
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hotline.extensions import db
 
@@ -56,6 +59,16 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page says why on its own
     login_manager.session_protection = "basic"  # "strong" would sign out a phone that changes network
 
+    @login_manager.unauthorized_handler
+    def _sign_in_again():
+        return sign_in_again()
+
+    @app.errorhandler(CSRFError)
+    def _expired_form(error: CSRFError):
+        if request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            return app.extensions["hotline_api"].handle_http_exception(error)
+        return expired_form(error)
+
     @app.before_request
     def _check_csrf():
         if not app.config.get("WTF_CSRF_ENABLED", True) or request.endpoint is None:
@@ -80,6 +93,53 @@ def init_app(app: Flask) -> None:
 
     init_templating(app)
     _register_swagger_assets(app)
+
+
+# Pages anyone may post to: an expired form there goes back to the same page, not to sign-in.
+PUBLIC_PATHS = ("/", "/status", "/login")
+
+
+def _back_path() -> str | None:
+    """Where the refused form was (the Referer, when it is this site), as a local path."""
+    from hotline.web.access import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(path) if referrer.path else None
+
+
+def sign_in_again():
+    """Signed out (expired, or ended elsewhere) while on a page: to the sign-in page, then back
+    to the page the person was on. A refused POST goes back to the form it came from, where
+    forms.js puts back what was typed (the draft stays in the browser until a form succeeds)."""
+    back = (_back_path() if request.method != "GET" else None) or request.full_path.rstrip("?")
+    if request.method != "GET":
+        flash(
+            _("You were signed out, so nothing was saved. Sign in again: what you typed comes back on the form."),
+            "error",
+        )
+    else:
+        flash(_("Please sign in to open this page."), "info")
+    return redirect(url_for("web.login", next=back), 302 if request.method == "GET" else 303)
+
+
+def expired_form(error: CSRFError):
+    """An expired session or CSRF token: never a bare 400. Back to the form (or to sign-in
+    first), saying that nothing was saved and that the typed values are kept."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return error  # a page's background fetch (the live preview): the page itself stays as it is
+    back = _back_path()
+    if not current_user.is_authenticated and request.path not in PUBLIC_PATHS:
+        return sign_in_again()
+    flash(
+        _(
+            "The page had expired, so nothing was saved. What you typed is back on the form: check it and send it again."
+        ),
+        "error",
+    )
+    return redirect(back or request.path, 303)
 
 
 def _register_swagger_assets(app: Flask) -> None:

@@ -13,6 +13,7 @@ from hotline.models import Role
 from hotline.web import labels
 from hotline.web.access import actor, page_roles, safe_next
 from hotline.web.forms import ActionForm, CallTicketForm, attempt, payload
+from hotline.web.public import keep_receipt, take_receipt
 from hotline.web.templating import ref_choices
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -119,8 +120,8 @@ def log_call():
         ok, created, problems = attempt(form, create)
         if ok:
             ticket, secret = created
-            response = render_template("operator/created.html", ticket=ticket, secret=secret)
-            return response, 201, {"Cache-Control": "no-store"}
+            keep_receipt(ticket, secret)
+            return redirect(url_for("operator.registered", ticket_id=ticket.id), 303)
     active = list_calls(status="in_progress", per_page=20)["items"] if call is None else []
     return render_template(
         "operator/log_call.html",
@@ -130,6 +131,21 @@ def log_call():
         active=active,
         problems=problems,
     ), (422 if problems or form.errors else 200)
+
+
+@bp.route("/tickets/<int:ticket_id>/registered")
+@page_roles(Role.OPERATOR)
+def registered(ticket_id: int):
+    """The code and secret to read to the caller, once (post/redirect/get: a reload registers
+    nothing again; it shows the ticket instead)."""
+    from hotline.tracking.services import get_ticket
+
+    receipt = take_receipt()
+    if not receipt or receipt["id"] != ticket_id:
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+    ticket = get_ticket(ticket_id, actor=actor(), now=_now(), via="web")
+    response = render_template("operator/created.html", ticket=ticket, secret=receipt["secret"])
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/calls/preview", methods=["POST"])

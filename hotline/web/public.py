@@ -55,9 +55,27 @@ def report():
         )
         if ok:
             ticket, secret = result
-            return _no_store(render_template("public/report_done.html", ticket=ticket, secret=secret))
+            keep_receipt(ticket, secret)
+            return redirect(url_for("web.report_done"), 303)
     status = 422 if form.is_submitted() and (problems or form.errors) else 200
     return render_template("public/report.html", form=form, problems=problems), status
+
+
+def keep_receipt(ticket, secret: str) -> None:
+    """Post/redirect/get: the receipt travels to the next GET in the session, once, so a
+    reload of the receipt page (or the back button) never posts the report a second time."""
+    session["receipt"] = {"id": ticket.id, "tracking_code": ticket.tracking_code, "secret": secret}
+
+
+def take_receipt() -> dict | None:
+    return session.pop("receipt", None)
+
+
+@bp.route("/report/received")
+def report_done():
+    """The tracking code and secret, shown once; a reload says where to look the report up."""
+    receipt = take_receipt()
+    return _no_store(render_template("public/report_done.html", receipt=receipt))
 
 
 @bp.route("/status", methods=["GET", "POST"])

@@ -69,21 +69,35 @@ def test_sign_out_ends_the_session(signed_in):
 def test_sign_out_needs_post_and_token(signed_in):
     browser = signed_in("operator")
     assert browser.get("/logout").status_code == 405
-    assert browser.post("/logout", csrf=False).status_code == 400
+    assert browser.post("/logout", csrf=False).status_code == 303
     assert browser.get("/operator/").status_code == 200  # still signed in
 
 
-def test_a_post_without_the_csrf_token_is_400(pages, make_user):
+def test_a_post_without_the_csrf_token_signs_in_nobody_and_goes_back_to_the_form(pages, make_user):
     make_user("op", "operator")
     response = pages.post("/login", {"username": "op", "password": "secret-pw"}, csrf=False)
-    assert response.status_code == 400
-    assert "text/html" in response.headers["Content-Type"]
-    assert (
-        pages.post(
-            "/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False
-        ).status_code
-        == 400
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    forged = pages.post("/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False)
+    assert forged.status_code == 303
+    page = text(pages.get("/login"))
+    assert "页面已过期" in page and "没有保存" in page
+    assert pages.get("/operator/").status_code == 302  # still signed out
+
+
+def test_an_expired_session_on_a_staff_form_goes_to_sign_in_and_back_to_that_form(pages, make_user):
+    make_user("op", "operator")
+    response = pages.post(
+        "/operator/calls/new",
+        {"description": "一个孩子在车站附近流浪好几天了"},
+        csrf=False,
+        headers={"Referer": "http://localhost/operator/calls/new?call_sid=CA1"},
     )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/operator/calls/new?call_sid%3DCA1"
+    page = text(pages.get(response.headers["Location"]))
+    assert "重新登录" in page and "填写的内容" in page
+    signed = pages.post("/login?next=/operator/calls/new?call_sid%3DCA1", {"username": "op", "password": "secret-pw"})
+    assert signed.headers["Location"] == "/operator/calls/new?call_sid=CA1"
 
 
 def test_the_api_and_webhooks_need_no_csrf_token(client, make_user):

@@ -32,7 +32,7 @@ def test_sign_for_from_the_inbox_then_final_feedback(signed_in):
     liaison = signed_in("liaison", bureau="public_security")
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
-    assert liaison.post(f"/assignments/{assignment.id}/accept?next=/liaison/", csrf=False).status_code == 400
+    assert liaison.post(f"/assignments/{assignment.id}/accept?next=/liaison/", csrf=False).status_code == 303
     response = liaison.post(f"/assignments/{assignment.id}/accept?next=/liaison/")
     assert response.status_code == 302 and response.headers["Location"] == "/liaison/"
     html = text(liaison.get("/liaison/"))

@@ -56,7 +56,7 @@ def test_marking_a_missed_call_called_back(signed_in):
     browser = signed_in("operator")
     record_call("CA_missed", "+8613500000002", "+8610000000", _now())
     update_call_status("CA_missed", "no-answer", 0, None, None, _now())
-    assert browser.post("/operator/calls/CA_missed/called-back", csrf=False).status_code == 400
+    assert browser.post("/operator/calls/CA_missed/called-back", csrf=False).status_code == 303
     response = browser.post("/operator/calls/CA_missed/called-back")
     assert response.status_code == 302
     db.session.expire_all()
@@ -77,12 +77,17 @@ def test_log_a_call_fills_the_number_shows_history_and_dispatches(signed_in):
     assert earlier.number in history
     assert 'data-preview="/operator/calls/preview"' in form and "/assets/preview.js" in form
 
-    response = browser.post("/operator/calls/new?call_sid=CA_now", dict(CALL_FORM, call_sid="CA_now"))
+    posted = browser.post("/operator/calls/new?call_sid=CA_now", dict(CALL_FORM, call_sid="CA_now"))
+    assert posted.status_code == 303  # post/redirect/get: a reload registers nothing twice
+    response = browser.get(posted.headers["Location"])
     html = text(response)
-    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
-    assert re.search(r'id="secret"[^>]*>\d{6}<', html)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert re.search(r'id="secret"[^>]*>\d{6}<', html) and "data-draft-done" in html
     db.session.expire_all()
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.call_sid == "CA_now"))
+    again = browser.get(posted.headers["Location"])  # the reload: the ticket, no secret, nothing new
+    assert again.status_code == 302 and again.headers["Location"] == f"/tickets/{ticket.id}"
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(Ticket.call_sid == "CA_now")) == 1
     assert (
         ticket.status == "dispatched"
         and ticket.urgency == "urgent"
@@ -101,7 +106,7 @@ def test_log_a_call_shows_errors_beside_fields(signed_in):
     for name in ("description", "urgency", "protection_types", "street"):
         assert f'id="{name}-errors"' in html, name
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
-    assert browser.post("/operator/calls/new", CALL_FORM, csrf=False).status_code == 400
+    assert browser.post("/operator/calls/new", CALL_FORM, csrf=False).status_code == 303
 
 
 def test_live_preview_fragment(signed_in):
@@ -112,7 +117,10 @@ def test_live_preview_fragment(signed_in):
     assert "没有匹配的规则" in nothing
     bad = text(browser.post("/operator/calls/preview", {"protection_types": ["bogus"]}))
     assert "未知保护类型" in bad
-    assert browser.post("/operator/calls/preview", {"protection_types": ["judicial"]}, csrf=False).status_code == 400
+    refused = browser.post(
+        "/operator/calls/preview", {"protection_types": ["judicial"]}, csrf=False, headers={"X-Requested-With": "fetch"}
+    )
+    assert refused.status_code == 400  # a background fetch: the page it came from stays as it is
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
 
 

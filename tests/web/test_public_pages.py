@@ -51,8 +51,15 @@ def test_the_form_labels_every_field_and_advises_110_120(pages):
     assert "cdn" not in html.lower() and "https://" not in html
 
 
+def _report(pages, form):
+    """Post the form and follow the redirect to the receipt, as a browser does."""
+    posted = pages.post("/", form)
+    assert posted.status_code == 303 and posted.headers["Location"] == "/report/received"
+    return pages.get("/report/received")
+
+
 def test_a_report_shows_its_code_and_secret_once_and_lands_in_triage(pages):
-    response = pages.post("/", GOOD)
+    response = _report(pages, GOOD)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     code, secret = _codes(text(response))
@@ -66,8 +73,15 @@ def test_a_report_shows_its_code_and_secret_once_and_lands_in_triage(pages):
     assert ticket.dispatch_suggestion["assignments"][0] == {"bureau": "civil_affairs", "role": "lead"}
 
 
+def test_reloading_the_receipt_files_nothing_and_shows_no_secret_again(pages):
+    code, secret = _codes(text(_report(pages, GOOD)))
+    reloaded = text(pages.get("/report/received"))
+    assert 'id="receipt-gone"' in reloaded and secret not in reloaded and "没有重复提交" in reloaded
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 1
+
+
 def test_an_anonymous_report_keeps_no_contact(pages):
-    response = pages.post("/", dict(GOOD, anonymous="y"))
+    response = _report(pages, dict(GOOD, anonymous="y"))
     code, _secret = _codes(text(response))
     db.session.expire_all()
     ticket = db.session.scalar(sa.select(Ticket).filter_by(tracking_code=code))
@@ -86,7 +100,7 @@ def test_errors_sit_beside_their_fields_and_nothing_is_stored(pages):
 
 
 def test_the_report_form_refuses_a_post_without_the_token(pages):
-    assert pages.post("/", GOOD, csrf=False).status_code == 400
+    assert pages.post("/", GOOD, csrf=False).status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
 
 
@@ -102,7 +116,7 @@ def test_english_by_query_or_browser_language(app, pages):
 
 
 def test_status_look_up_with_code_and_secret(pages):
-    code, secret = _codes(text(pages.post("/", GOOD)))
+    code, secret = _codes(text(_report(pages, GOOD)))
     response = pages.post("/status", {"tracking_code": code, "secret": secret})
     html = text(response)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
@@ -113,7 +127,7 @@ def test_status_look_up_with_code_and_secret(pages):
 
 
 def test_a_wrong_secret_and_an_unknown_code_get_the_same_answer(pages):
-    code, secret = _codes(text(pages.post("/", GOOD)))
+    code, secret = _codes(text(_report(pages, GOOD)))
     wrong = pages.post("/status", {"tracking_code": code, "secret": "000000" if secret != "000000" else "111111"})
     unknown = pages.post("/status", {"tracking_code": "1234567890", "secret": secret})
     assert wrong.status_code == unknown.status_code == 404
@@ -121,7 +135,7 @@ def test_a_wrong_secret_and_an_unknown_code_get_the_same_answer(pages):
 
 
 def test_status_needs_the_token(pages):
-    assert pages.post("/status", {"tracking_code": "1234567890", "secret": "123456"}, csrf=False).status_code == 400
+    assert pages.post("/status", {"tracking_code": "1234567890", "secret": "123456"}, csrf=False).status_code == 303
 
 
 def test_public_submissions_are_rate_limited(app, pages):

@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi hotline seed
-	$(BIN)/honcho start -f Procfile -p $(PORT)
+	HOTLINE_WEB_PORT=$(PORT) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

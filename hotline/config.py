@@ -48,7 +48,15 @@ def from_environment(instance_path: Path) -> dict:
         # Seconds between the retries of a failed SMS send (RQ Retry); the row fails after the last.
         "HOTLINE_SMS_RETRY_INTERVALS": [int(v) for v in _split(env.get("HOTLINE_SMS_RETRY_INTERVALS"))]
         or [10, 30, 120, 600],
-        "HOTLINE_PUBLIC_URL": (env.get("HOTLINE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Unset: the local web server, on the port `make run` serves (honcho gives every process
+        # its own PORT, so the Makefile passes the web's one on as HOTLINE_WEB_PORT).
+        "HOTLINE_PUBLIC_URL": (
+            env.get("HOTLINE_PUBLIC_URL")
+            or f"http://127.0.0.1:{env.get('HOTLINE_WEB_PORT') or env.get('PORT') or 5000}"
+        ).rstrip("/"),
+        # The hotline's own number as the public pages show it (e.g. "024-12345") and any words on
+        # when it answers; unset, the pages name 12345 and 110/120 only.
+        "HOTLINE_PHONE_DISPLAY": (env.get("HOTLINE_PHONE_DISPLAY") or "").strip(),
         "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
         "HOTLINE_PUBLIC_RATE_LIMIT": env.get("HOTLINE_PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT,
         "HOTLINE_LOGIN_RATE_LIMIT": env.get("HOTLINE_LOGIN_RATE_LIMIT") or "10 per minute",

@@ -10,6 +10,7 @@ from hotline.auth.passwords import hash_password, hash_token, new_token, verify_
 from hotline.errors import Conflict, NotFound, Unauthorized, ValidationError
 from hotline.extensions import db
 from hotline.models import ApiToken, Department, Role, User
+from hotline.phones import normalise_phone
 
 
 def create_user(username: str, role: str, password: str, bureau: str | None = None, phone: str | None = None) -> User:
@@ -27,13 +28,12 @@ def create_user(username: str, role: str, password: str, bureau: str | None = No
         if department is None:
             raise ValidationError(f"未知部门 unknown department '{bureau}'", {"bureau": ["unknown"]})
     if role == Role.LIAISON and department is None:
-        raise ValidationError(
-            "联络员必须指定部门 a liaison must name a department (--bureau)", {"bureau": ["required"]}
-        )
-    if phone is not None and not _looks_e164(phone):
-        raise ValidationError(
-            f"手机号须为E.164格式 phone must be E.164, e.g. +8613800000000: '{phone}'", {"phone": ["invalid"]}
-        )
+        message = "联络员必须指定所属部门 a liaison must name a department"
+        raise ValidationError(message, {"bureau": [message]})
+    if phone is not None and phone.strip():
+        phone = checked_phone(phone)
+    else:
+        phone = None
     if db.session.scalar(sa.select(User.id).filter_by(username=username)) is not None:
         raise ValidationError(f"用户名已存在 user '{username}' already exists", {"username": ["duplicate"]})
     user = User(username=username, role=role, department=department, phone=phone, password_hash=hash_password(password))
@@ -42,8 +42,17 @@ def create_user(username: str, role: str, password: str, bureau: str | None = No
     return user
 
 
-def _looks_e164(phone: str) -> bool:
-    return phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16
+PHONE_ERROR = (
+    "手机号格式有误，请填写11位手机号（如13800000000）或+86开头的号码 enter an 11-digit mobile or an E.164 number"
+)
+
+
+def checked_phone(phone: str) -> str:
+    """A staff member's SMS number: plain 11-digit mobiles are accepted and stored as +86."""
+    normal = normalise_phone(phone)
+    if normal is None:
+        raise ValidationError(PHONE_ERROR, {"phone": [PHONE_ERROR]})
+    return normal
 
 
 def authenticate(username: str, password: str) -> User:

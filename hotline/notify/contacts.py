@@ -85,13 +85,14 @@ class Directory:
 def _check_phones(field: str, phones: list[str] | None) -> list[str] | None:
     if phones is None:
         return None
-    bad = [p for p in phones if not isinstance(p, str) or not E164.match(p)]
+    from hotline.phones import normalise_phone
+
+    normal = [normalise_phone(p) if isinstance(p, str) else None for p in phones]
+    bad = [str(p) for p, n in zip(phones, normal, strict=True) if n is None]
     if bad:
-        raise ValidationError(
-            "电话号码格式有误 phone numbers must be E.164 (+8613800000000)",
-            {field: [f"not an E.164 number: {p}" for p in bad]},
-        )
-    return _unique(phones)
+        message = "电话号码格式有误：" + "、".join(bad) + " not a phone number: " + ", ".join(bad)
+        raise ValidationError(message, {field: [message]})
+    return _unique([n for n in normal if n])
 
 
 def department_contacts(code: str) -> Department:

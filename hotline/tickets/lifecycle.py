@@ -62,6 +62,7 @@ class AssignmentAction(StrEnum):
     REJECT_RETURN = "reject_return"  # back to the state before the request (the dispatch is binding)
     FEEDBACK = "feedback"  # interim 反馈
     FINAL_FEEDBACK = "final_feedback"
+    CORRECT_FEEDBACK = "correct_feedback"  # a corrected final feedback, until the center closes
     EXTEND = "extend"  # an approved 延期 moves the feedback deadline
     REOPEN = "reopen"  # the ticket was reopened: work again with new deadlines
     WITHDRAW = "withdraw"  # the ticket was cancelled or re-dispatched away from this department
@@ -102,6 +103,7 @@ ASSIGNMENT: dict[tuple[str, str], str] = {
     (AS.RETURN_REQUESTED, AssignmentAction.REJECT_RETURN): PREVIOUS,
     (AS.ACCEPTED, AssignmentAction.FEEDBACK): AS.ACCEPTED,
     (AS.ACCEPTED, AssignmentAction.FINAL_FEEDBACK): AS.COMPLETED,
+    (AS.COMPLETED, AssignmentAction.CORRECT_FEEDBACK): AS.COMPLETED,
     (AS.ACCEPTED, AssignmentAction.EXTEND): AS.ACCEPTED,
     (AS.PENDING, AssignmentAction.EXTEND): AS.PENDING,
     (AS.COMPLETED, AssignmentAction.REOPEN): AS.ACCEPTED,

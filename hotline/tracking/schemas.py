@@ -35,10 +35,28 @@ class ChildSchema(ma.Schema):
     gender = ma.fields.String(allow_none=True, validate=validate.Length(max=16))
 
 
+REPORTER_PHONE_ERROR = (
+    "电话号码格式有误，请填写11位手机号或带区号的固定电话 enter an 11-digit mobile or a landline with its area code"
+)
+
+
 class ReporterSchema(ma.Schema):
     name = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
     phone = ma.fields.String(allow_none=True, validate=validate.Length(max=32))
     anonymous = ma.fields.Boolean(load_default=False)
+
+    @ma.post_load
+    def _normal_phone(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A plain 11-digit mobile is stored as +86…; anonymous keeps no number to check."""
+        from hotline.phones import normalise_phone
+
+        phone = data.get("phone")
+        if phone and not data.get("anonymous"):
+            normal = normalise_phone(phone)
+            if normal is None:
+                raise ma.ValidationError({"phone": [REPORTER_PHONE_ERROR]})
+            data["phone"] = normal
+        return data
 
 
 # --- tickets out -------------------------------------------------------------------------------------
@@ -210,6 +228,10 @@ class RevisitSchema(ma.Schema):
 class FeedbackCreateSchema(ma.Schema):
     summary = Text(required=True, validate=LONG_TEXT)
     final = ma.fields.Boolean(required=True)
+
+
+class CorrectionSchema(ma.Schema):
+    summary = Text(required=True, validate=LONG_TEXT)
 
 
 DAYS = validate.Range(

@@ -261,6 +261,33 @@ def add_feedback(assignment_id: int, summary: str, final: bool, *, actor: User, 
     return feedback
 
 
+# Final feedback can be corrected while the center has not closed the ticket yet.
+CORRECTABLE = ("in_progress", "awaiting_verification")
+
+
+@_transaction
+def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: datetime) -> Feedback:
+    """A corrected final feedback: a new row and a new event (the first stays in the history);
+    allowed until the center closes the ticket, so a verified record never changes."""
+    assignment = scoping.assignment_for(actor, assignment_id)
+    if assignment.ticket.status not in CORRECTABLE:
+        raise Conflict(
+            "工单已办结或已撤销，不能再更正反馈 the ticket is closed or cancelled: feedback can no longer be corrected"
+        )
+    earlier = [f.id for f in assignment.feedback if f.final]
+    feedback = Feedback(assignment_id=assignment.id, author_id=actor.id, summary=summary, final=True, created_at=now)
+    db.session.add(feedback)
+    db.session.flush()
+    change_assignment(
+        assignment,
+        "correct_feedback",
+        actor=actor,
+        now=now,
+        data={"feedback_id": feedback.id, "corrects": earlier[-1] if earlier else None},
+    )
+    return feedback
+
+
 # --- extensions ----------------------------------------------------------------------------
 
 
@@ -504,6 +531,12 @@ def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict
     if filters.get("overdue") is not None:
         late = sa.select(Assignment.ticket_id).where(own, overdue_clause(now))
         query = query.where(Ticket.id.in_(late) if filters["overdue"] else Ticket.id.not_in(late))
+    if filters.get("revisited") is not None:  # the console's "closed: revisit the reporter" list
+        done = sa.select(Revisit.ticket_id)
+        query = query.where(Ticket.id.in_(done) if filters["revisited"] else Ticket.id.not_in(done))
+    if filters.get("finished"):  # a liaison's history: tickets their department has finished
+        finished = sa.select(Assignment.ticket_id).where(own, Assignment.status == "completed")
+        query = query.where(Ticket.id.in_(finished))
     view = filters.get("view")
     if view:
         due = (

@@ -50,7 +50,10 @@ def render_error_page(error) -> Response:
     else:
         code, message = getattr(error, "status", 500), getattr(error, "message", None)
     try:
+        from hotline.web.templating import page_text
+
         titles, messages = _titles(), _messages()
+        message = page_text(message) if message else message
         body = render_template(
             "errors/error.html", code=code, title=titles.get(code, str(code)), message=message or messages.get(code, "")
         )

@@ -66,7 +66,8 @@ class ReportForm(FlaskForm):
     """The public report: what a member of the public can tell us (anonymous allowed)."""
 
     description = TextAreaField(
-        _l("What is happening to the child?"), render_kw={"rows": 6, "maxlength": 5000, "minlength": 10}
+        _l("What is happening to the child?"),
+        render_kw={"rows": 6, "maxlength": 5000, "minlength": 10, "data-counter": "description-count"},
     )
     street = LooseSelectField(_l("Street or town where the child is"), choices=[])
     address = StringField(_l("Address or place (optional)"), render_kw={"maxlength": 500})
@@ -77,9 +78,16 @@ class ReportForm(FlaskForm):
     reporter_name = StringField(_l("Your name (optional)"), render_kw={"maxlength": 100, "autocomplete": "name"})
     reporter_phone = StringField(
         _l("Your phone (optional, so we can call you back)"),
-        render_kw={"maxlength": 32, "inputmode": "tel", "autocomplete": "tel"},
+        render_kw={
+            "maxlength": 20,
+            "type": "tel",
+            "inputmode": "tel",
+            "autocomplete": "tel",
+            "pattern": r"[0-9+\-\s()]{7,20}",
+            "placeholder": "13800000000",
+        },
     )
-    anonymous = BooleanField(_l("Report anonymously (departments will not see your name or phone)"))
+    anonymous = BooleanField(_l("Report anonymously (we keep neither your name nor your phone)"))
 
 
 class CallTicketForm(ReportForm):
@@ -91,7 +99,8 @@ class CallTicketForm(ReportForm):
     child_name = StringField(_l("Child's name"), render_kw={"maxlength": 100})
     child_age = StringField(_l("Child's age"), render_kw={"inputmode": "numeric", "maxlength": 2})
     child_gender = LooseSelectField(_l("Child's gender"), choices=[])
-    protection_types = MultiCheckboxField(_l("Protection types (the first ticked is the primary one)"), choices=[])
+    primary_type = LooseSelectField(_l("Primary protection type"), choices=[])
+    protection_types = MultiCheckboxField(_l("Other protection types (tick any that also apply)"), choices=[])
     subject_categories = MultiCheckboxField(_l("Child's situation"), choices=[])
     urgency = LooseSelectField(_l("Urgency"), choices=[])
     channel = LooseSelectField(_l("Channel"), choices=[])
@@ -104,7 +113,8 @@ class CallTicketForm(ReportForm):
 class CompleteForm(FlaskForm):
     """An operator completing a ``new`` ticket (web, SMS, voicemail) before dispatching it."""
 
-    protection_types = MultiCheckboxField(_l("Protection types (the first ticked is the primary one)"), choices=[])
+    primary_type = LooseSelectField(_l("Primary protection type"), choices=[])
+    protection_types = MultiCheckboxField(_l("Other protection types (tick any that also apply)"), choices=[])
     urgency = LooseSelectField(_l("Urgency"), choices=[])
     street = LooseSelectField(_l("Street or town"), choices=[])
     address = StringField(_l("Address"), render_kw={"maxlength": 500})
@@ -125,6 +135,7 @@ REPORT_PATHS: dict[str, tuple[str, ...]] = {
     "child_age": ("child", "age"),
     "child_gender": ("child", "gender"),
     "protection_types": ("protection_types",),
+    "primary_type": ("protection_types",),  # after protection_types: "choose one" errors go beside it
     "subject_categories": ("subject_categories",),
     "urgency": ("urgency",),
     "channel": ("channel",),
@@ -156,6 +167,16 @@ def own_paths(form: FlaskForm) -> dict[str, tuple[str, ...]]:
     return {name: (name,) for name in form._fields if name != "csrf_token"}
 
 
+def protection_types_of(form: FlaskForm) -> list[str] | None:
+    """The chosen primary type first, then the other ticked ones (the API's first is primary).
+    Without a chosen primary the ticked ones go in list order, as the label says."""
+    ticked = [code for code in (form.protection_types.data or []) if code]
+    primary = getattr(form, "primary_type", None)
+    chosen = (primary.data or "").strip() if primary is not None else ""
+    codes = ([chosen] if chosen else []) + [code for code in ticked if code != chosen]
+    return codes or None
+
+
 def payload(form: FlaskForm, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS) -> dict[str, Any]:
     """The API body for this form: empty fields are left out, as a JSON client would."""
     body: dict[str, Any] = {}
@@ -170,6 +191,10 @@ def payload(form: FlaskForm, paths: Mapping[str, tuple[str, ...]] = REPORT_PATHS
         for key in path[:-1]:
             target = target.setdefault(key, {})
         target[path[-1]] = value
+    if getattr(form, "primary_type", None) is not None and "protection_types" in paths:
+        codes = protection_types_of(form)
+        if codes:
+            body["protection_types"] = codes
     return body
 
 
@@ -187,10 +212,14 @@ _SCHEMA_MESSAGES = {
 
 
 def readable(message: Any) -> str:
+    """A message for the page: marshmallow's English in the page's language, a service's
+    bilingual message in the page's language only."""
+    from hotline.web.templating import page_text
+
     text = str(message)
     if text.startswith("Must be one of"):
         return str(_l("Choose one of the options."))
-    return str(_SCHEMA_MESSAGES.get(text, text))
+    return page_text(_SCHEMA_MESSAGES.get(text, text))
 
 
 def attach_errors(
@@ -242,8 +271,15 @@ class FeedbackForm(FlaskForm):
     final = BooleanField(_l("This is the final feedback (the work is finished)"))
 
 
+class CorrectionForm(FlaskForm):
+    summary = TextAreaField(_l("The corrected final feedback"), render_kw={"rows": 4, "maxlength": 5000})
+
+
 class ExtensionForm(FlaskForm):
-    days = StringField(_l("Extra working days (1-10)"), render_kw={"inputmode": "numeric", "maxlength": 2})
+    days = StringField(
+        _l("Extra days (1-10; working days for a normal ticket, calendar days for urgent ones)"),
+        render_kw={"inputmode": "numeric", "maxlength": 2},
+    )
     reason = TextAreaField(_l("Why more time is needed"), render_kw={"rows": 3, "maxlength": 2000})
 
 
@@ -296,9 +332,9 @@ def attempt(
         return False, None, problems
     except DomainValidationError as exc:
         problems = attach_errors(form, exc.errors, paths) if form is not None and exc.errors else []
-        return False, None, problems or [exc.message]
+        return False, None, problems or [readable(exc.message)]
     except Conflict as exc:
-        return False, None, [exc.message]
+        return False, None, [readable(exc.message)]
 
 
 def _flat(errors: Any) -> list[str]:

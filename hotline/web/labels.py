@@ -33,6 +33,7 @@ ASSIGNMENT_STATUS = {
     "return_requested": _l("Return requested"),
     "returned": _l("Returned"),
     "completed": _l("Completed"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 ASSIGNMENT_ROLE = {"lead": _l("Lead"), "assist": _l("Assisting")}
@@ -62,7 +63,23 @@ CALL_STATUS = {
     "called_back": _l("Called back"),
 }
 
-GENDER = {"male": _l("Boy"), "female": _l("Girl"), "unknown": _l("Unknown")}
+GENDER = {"male": _l("Boy"), "female": _l("Girl"), "unknown": _l("Not known")}
+
+
+def gender_choices() -> list[tuple[str, str]]:
+    """One 不清楚: the empty choice (nothing stored) stands for "not known"."""
+    return [("", str(GENDER["unknown"]))] + [(code, str(GENDER[code])) for code in ("male", "female")]
+
+
+# What each protection type means, in the public's words (the form shows it under the box).
+PROTECTION_HINT = {
+    "relief": _l("The child has nobody to look after them, lives on the street or the family cannot get by."),
+    "education": _l("The child does not go to school, has dropped out or needs help to keep studying."),
+    "judicial": _l("The child is hurt, abused, exploited or in trouble with the law."),
+    "employment": _l("The parents or guardians have no work or income and need help finding a job."),
+    "medical": _l("The child is ill or disabled and cannot get or pay for treatment."),
+    "mental": _l("The child is very sad, frightened, withdrawn or behaves in a worrying way."),
+}
 
 REVISIT_OUTCOME = {
     "satisfied": _l("Satisfied"),
@@ -103,6 +120,7 @@ EVENT_ACTION = {
     "assignment.reject_return": _l("Return rejected"),
     "assignment.feedback": _l("Interim feedback"),
     "assignment.final_feedback": _l("Final feedback"),
+    "assignment.correct_feedback": _l("Final feedback corrected"),
     "assignment.extend": _l("Extension approved"),
     "assignment.reopen": _l("Assignment reopened"),
     "assignment.withdraw": _l("Assignment withdrawn"),
@@ -116,6 +134,23 @@ EVENT_ACTION = {
     "escalation.level3": _l("Escalated: level 3 (leading group office)"),
 }
 
+
+MESSAGE_STATUS = {
+    "queued": _l("Queued"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+}
+
+MESSAGE_KIND = {
+    "dispatch": _l("Dispatch notice"),
+    "reminder": _l("Reminder"),
+    "escalation": _l("Escalation"),
+    "alert": _l("Emergency alert"),
+    "reply": _l("Reply to a reporter"),
+    "notice": _l("Notice"),
+    "digest": _l("Daily digest"),
+}
 
 LINK_REASON = {"child": _l("same child"), "address": _l("same address"), "reporter_phone": _l("same reporter phone")}
 

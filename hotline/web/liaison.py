@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template, request
 
 from hotline.models import Role
 from hotline.web.access import actor, page_roles
@@ -29,11 +29,44 @@ def inbox():
         for t in in_progress["items"]
         if any(a.department_id == me.department_id and a.status == "accepted" for a in t.assignments)
     ]
-    return render_template(
-        "liaison/inbox.html",
-        pending=work(view="pending"),
-        overdue=work(view="overdue"),
-        due_soon=work(view="due_soon"),
-        in_progress=in_progress,
-        now=now,
+    lists = one_place_each(
+        [("pending", work(view="pending")), ("overdue", work(view="overdue")), ("due_soon", work(view="due_soon"))]
+        + [("in_progress", in_progress)]
     )
+    return render_template("liaison/inbox.html", now=now, **lists)
+
+
+def one_place_each(lists: list[tuple[str, dict]]) -> dict[str, dict]:
+    """Each ticket once, in the first list that holds it (to sign for, overdue, due soon, in
+    progress): a ticket to sign for within 24 hours is not shown twice; the time left (or
+    overdue) shows on the item itself."""
+    seen: set[int] = set()
+    result = {}
+    for name, found in lists:
+        items = [t for t in found["items"] if t.id not in seen]
+        seen.update(t.id for t in items)
+        result[name] = {"items": items, "total": len(items)}
+    return result
+
+
+@bp.route("/history")
+@page_roles(Role.LIAISON)
+def history():
+    """The department's finished tickets (its final feedback given), newest first."""
+    from hotline.tracking.services import list_tickets
+
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    found = list_tickets({"finished": True, "page": page, "per_page": 50}, actor=actor(), now=datetime.now(UTC))
+    pages = max(1, -(-found["total"] // 50))
+    return render_template("liaison/history.html", found=found, page=page, pages=pages)
+
+
+@bp.route("/new-work")
+@page_roles(Role.LIAISON)
+def new_work():
+    """The badge's count (tickets to sign for), polled by the inbox badge in the menu."""
+    from hotline.tracking.services import list_tickets
+
+    found = list_tickets({"view": "pending", "per_page": 1}, actor=actor(), now=datetime.now(UTC))
+    return jsonify({"pending": found["total"]}), 200, {"Cache-Control": "no-store"}

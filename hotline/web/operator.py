@@ -37,7 +37,8 @@ def console():
     # Emergencies first, then the longest waiting: the order a person should take them in.
     triage["items"].sort(key=lambda t: (URGENCY_ORDER.get(t.urgency or "", 2), t.created_at))
     returns = list_tickets({"view": "return_requested", "per_page": 100}, actor=me, now=now)
-    closed = list_tickets({"status": "closed", "per_page": 10}, actor=me, now=now)
+    # Closed and not yet revisited: once the revisit is recorded the ticket leaves the list.
+    closed = list_tickets({"status": "closed", "revisited": False, "per_page": 10}, actor=me, now=now)
     return render_template(
         "operator/console.html",
         triage=triage,
@@ -66,13 +67,14 @@ def called_back(call_sid: str):
 def _call_form(call: dict | None) -> CallTicketForm:
     form = CallTicketForm()
     form.street.choices = ref_choices("streets", blank=_("Choose..."))
-    form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
+    form.child_gender.choices = labels.gender_choices()
     form.protection_types.choices = ref_choices("protection_types")
+    form.primary_type.choices = ref_choices("protection_types", blank=_("Choose..."))
     form.subject_categories.choices = ref_choices("subject_categories")
     form.urgency.choices = ref_choices("urgencies", blank=_("Choose..."))
     form.channel.choices = [(code, str(name)) for code, name in labels.CHANNEL.items()]
     if not form.is_submitted():
-        form.channel.data = "phone" if call else "walk_in"
+        form.channel.data = "phone"  # 登记来电: a call unless the operator says otherwise
         if call:
             form.call_sid.data = call["call_sid"]
             from hotline.intake.calls import caller_number

@@ -35,7 +35,7 @@ def _no_store(response):
 
 def _report_choices(form: ReportForm) -> None:
     form.street.choices = ref_choices("streets", blank=_("Choose..."))
-    form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
+    form.child_gender.choices = labels.gender_choices()
     form.protection_types.choices = ref_choices("protection_types")
 
 
@@ -58,7 +58,12 @@ def report():
             keep_receipt(ticket, secret)
             return redirect(url_for("web.report_done"), 303)
     status = 422 if form.is_submitted() and (problems or form.errors) else 200
-    return render_template("public/report.html", form=form, problems=problems), status
+    return render_template(
+        "public/report.html",
+        form=form,
+        problems=problems,
+        hints=labels.PROTECTION_HINT,
+    ), status
 
 
 def keep_receipt(ticket, secret: str) -> None:

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from hotline.models import Role
-from hotline.web import charts
+from hotline.web import charts, labels
 from hotline.web.access import actor, page_roles
 from hotline.web.forms import ActionForm, ReasonForm, attempt
 from hotline.web.templating import ref_name
@@ -123,4 +123,29 @@ def figures():
         weekly_legend=charts.legend([(name, charts.PALETTE[i % len(charts.PALETTE)]) for i, name in enumerate(names)]),
         presets=[(_("This month"), this_month), (_("Last month"), last_month)],
         month=start.strftime("%Y-%m"),
+    )
+
+
+@bp.route("/messages")
+@page_roles(*SUPERVISION)
+def messages():
+    """The SMS the service has sent (and failed to send), newest first, by status and kind."""
+    from hotline.notify.services import list_messages
+
+    filters: dict = {}
+    if request.args.get("status") in labels.MESSAGE_STATUS:
+        filters["status"] = request.args["status"]
+    if request.args.get("kind") in labels.MESSAGE_KIND:
+        filters["kind"] = request.args["kind"]
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    found = list_messages(dict(filters, page=page, per_page=50))
+    return render_template(
+        "supervisor/messages.html",
+        found=found,
+        filters=filters,
+        page=page,
+        pages=max(1, -(-found["total"] // 50)),
+        statuses=labels.MESSAGE_STATUS,
+        kinds=labels.MESSAGE_KIND,
     )

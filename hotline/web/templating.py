@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
@@ -83,6 +84,57 @@ def ref_choices(kind: str, blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + items
 
 
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_CODE_IN_PARENS = re.compile(r"\((?:[a-z][a-z0-9_]*:)?[a-z][a-z0-9_]*\)")
+_DEFAULT_RULE = re.compile(r"[「']default-([a-z_]+)[」']")
+# System reasons the services write in both languages (user-typed reasons are shown as typed).
+SYSTEM_TEXTS = ("改派 re-dispatched", "主办单位退单已批准 the lead's return was approved")
+
+
+def page_text(message: Any) -> str:
+    """One language of a service's bilingual message ("中文 English"): the Chinese part on a
+    Chinese page, the English part with ?lang=en. A message with no Chinese is left alone."""
+    text = str(message or "")
+    cjk = list(_CJK.finditer(text))
+    if not cjk:
+        return text
+    cut = cjk[-1].end()
+    # Keep a closing bracket or quote that belongs to the Chinese part.
+    while cut < len(text) and text[cut] in "）」』”)":
+        cut += 1
+    chinese, english = text[:cut].strip(), text[cut:].strip()
+    if i18n.is_english():
+        return english or chinese
+    for code, name in labels.TICKET_STATUS.items():  # "状态为 dispatched" → the status's name
+        chinese = re.sub(rf"(?<![a-z_]){code}(?![a-z_])", str(name), chinese)
+    return chinese
+
+
+def system_reason(reason: str | None) -> str:
+    return page_text(reason) if reason in SYSTEM_TEXTS else (reason or "")
+
+
+def explanation(text: str | None) -> str:
+    """A dispatch explanation, once, in the page's language, without internal codes."""
+    if not text:
+        return ""
+    chinese, _sep, english = text.partition("\n")
+    if i18n.is_english():
+        return english or chinese
+    chinese = _CODE_IN_PARENS.sub("", chinese)
+    return _DEFAULT_RULE.sub(
+        lambda m: "「" + _("default rule for %(type)s", type=ref_name(m.group(1), "protection_types")) + "」", chinese
+    )
+
+
+def extension_days(days: int | None, urgency: str | None) -> str:
+    """Extension days in the unit the deadline is counted in: working days for a normal
+    ticket, calendar days for urgent and emergency ones (the services' rule)."""
+    if urgency in (None, "normal"):
+        return _("%(n)s working days", n=days)
+    return _("%(n)s days", n=days)
+
+
 def lang_url(lang: str) -> str:
     args = request.args.to_dict()
     args["lang"] = lang
@@ -107,12 +159,25 @@ def init_templating(app: Flask) -> None:
         event_action=lambda code: labels.label(labels.EVENT_ACTION, code),
         escalation_level=lambda code: labels.label(labels.ESCALATION_LEVEL, code),
         duration=duration_text,
+        page_text=page_text,
+        message_status=lambda code: labels.label(labels.MESSAGE_STATUS, code),
+        message_kind=lambda code: labels.label(labels.MESSAGE_KIND, code),
+        system_reason=system_reason,
+        explanation=explanation,
     )
     app.jinja_env.globals.update(
-        time_left=time_left, lang_url=lang_url, html_lang=i18n.html_lang, is_english=i18n.is_english
+        time_left=time_left,
+        extension_days=extension_days,
+        lang_url=lang_url,
+        html_lang=i18n.html_lang,
+        is_english=i18n.is_english,
     )
 
     @app.context_processor
     def _nav() -> dict[str, Any]:
         user = current_user if current_user and current_user.is_authenticated else None
-        return {"signed_in": user, "home_url": landing_url(user) if user else url_for("web.report")}
+        return {
+            "signed_in": user,
+            "home_url": landing_url(user) if user else url_for("web.report"),
+            "hotline_phone": current_app.config.get("HOTLINE_PHONE_DISPLAY", ""),
+        }

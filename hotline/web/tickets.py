@@ -26,6 +26,7 @@ from hotline.web.forms import (
     REPORT_PATHS,
     ActionForm,
     CompleteForm,
+    CorrectionForm,
     DispatchForm,
     ExtensionForm,
     FeedbackForm,
@@ -121,14 +122,17 @@ def _department_choices() -> list[tuple[str, str]]:
 def _complete_form(view: Any, posted: CompleteForm | None) -> CompleteForm:
     form = posted or CompleteForm(formdata=None, prefix="complete")
     form.protection_types.choices = ref_choices("protection_types")
+    form.primary_type.choices = ref_choices("protection_types", blank=_("Choose..."))
     form.subject_categories.choices = ref_choices("subject_categories")
     form.urgency.choices = ref_choices("urgencies", blank=_("Choose..."))
     form.street.choices = ref_choices("streets", blank=_("Choose..."))
-    form.child_gender.choices = [("", _("Not known"))] + [(code, str(name)) for code, name in labels.GENDER.items()]
+    form.child_gender.choices = labels.gender_choices()
     if posted is None:
+        types = list(view.protection_types or ())
         form.process(
             data={
-                "protection_types": list(view.protection_types or ()),
+                "primary_type": types[0] if types else "",
+                "protection_types": types[1:],
                 "subject_categories": list(view.subject_categories or ()),
                 "urgency": view.urgency or "",
                 "street": view.street_code or "",
@@ -174,6 +178,7 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
             (f"ret{a.id}", ReasonForm),
             (f"rej{a.id}", ReasonForm),
             (f"fb{a.id}", FeedbackForm),
+            (f"fc{a.id}", CorrectionForm),
             (f"ext{a.id}", ExtensionForm),
         ):
             forms[key] = make(key, cls)
@@ -270,14 +275,20 @@ def dispatch(ticket_id: int):
     form.lead.choices = form.assists.choices = _department_choices()
 
     def run(form: DispatchForm):
+        from hotline.errors import ValidationError
+        from hotline.tracking import scoping
+
+        # The deadlines follow the urgency: on the pages nobody dispatches before choosing one
+        # (a web, SMS or voicemail report arrives without). The API keeps its own rule.
+        if not scoping.ticket_for(actor(), ticket_id).urgency:
+            message = _("Choose the urgency first (under Complete the ticket): the deadlines depend on it.")
+            raise ValidationError(message, {"assignments": [message]})
         if request.form.get("by_rules"):
             wanted = None
         else:
             wanted = [{"bureau": form.lead.data, "role": "lead"}] if form.lead.data else []
             wanted += [{"bureau": code, "role": "assist"} for code in form.assists.data or [] if code != form.lead.data]
             if not wanted:
-                from hotline.errors import ValidationError
-
                 raise ValidationError(_("Choose a lead department."), {"assignments": [_("Choose a lead department.")]})
         return dispatch_ticket(ticket_id, wanted, actor=actor(), now=_now())
 
@@ -443,6 +454,26 @@ def feedback(assignment_id: int):
     )
 
 
+@bp.route("/assignments/<int:assignment_id>/feedback/correction", methods=["POST"])
+@page_roles(*STAFF)
+def correct_feedback(assignment_id: int):
+    """A corrected final feedback (a new entry; the first one stays in the history)."""
+    from hotline.tracking.schemas import CorrectionSchema
+    from hotline.tracking.services import correct_feedback as correct_feedback_service
+
+    _require("work")
+    ticket_id = _ticket_of_assignment(assignment_id)
+    return _step(
+        ticket_id,
+        f"fc{assignment_id}",
+        CorrectionForm(prefix=f"fc{assignment_id}"),
+        lambda f: correct_feedback_service(
+            assignment_id, _body(f, CorrectionSchema)["summary"], actor=actor(), now=_now()
+        ),
+        _("The corrected feedback is recorded."),
+    )
+
+
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["POST"])
 @page_roles(*STAFF)
 def request_extension(assignment_id: int):
@@ -493,17 +524,18 @@ def approve_extension(extension_id: int):
 @bp.route("/extensions/<int:extension_id>/reject", methods=["POST"])
 @page_roles(*STAFF)
 def reject_extension(extension_id: int):
-    from hotline.tracking.schemas import OptionalReasonSchema
+    from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import reject_extension as reject_extension_service
 
     _require("decide_extension")
     ticket_id = _ticket_of_extension(extension_id)
+    # The page asks for the reason (the department must learn why); the API keeps it optional.
     return _step(
         ticket_id,
         f"xr{extension_id}",
         ReasonForm(prefix=f"xr{extension_id}"),
         lambda f: reject_extension_service(
-            extension_id, actor=actor(), now=_now(), reason=_body(f, OptionalReasonSchema).get("reason")
+            extension_id, actor=actor(), now=_now(), reason=_body(f, ReasonSchema)["reason"]
         ),
         _("Extension rejected."),
     )

@@ -53,7 +53,7 @@ EXPECTED = {
         },
         "return_requested": {"approve_return": "returned", "reject_return": PREV, "withdraw": "returned"},
         "returned": {},
-        "completed": {"reopen": "accepted"},
+        "completed": {"reopen": "accepted", "correct_feedback": "completed"},
     },
     "extension": {
         "pending": {"approve": "approved", "reject": "rejected"},

@@ -25,7 +25,10 @@ def test_inbox_lists_own_work_by_section_with_time_left(signed_in):
     pending = _section(html, "pending")
     assert fresh.number in pending and late.number in pending and elsewhere.number not in html
     assert "剩余" in pending and "已超时" in pending
-    assert late.number in _section(html, "overdue") and fresh.number not in _section(html, "overdue")
+    # Each ticket once: the late one to sign for is under 待签收 (marked overdue), not again below.
+    for other in ("overdue", "due-soon", "in-progress"):
+        assert late.number not in _section(html, other) and fresh.number not in _section(html, other)
+    assert html.count(f">{late.number}<") == 1 and html.count(f">{fresh.number}<") == 1
 
 
 def test_sign_for_from_the_inbox_then_final_feedback(signed_in):
@@ -133,5 +136,7 @@ def test_due_soon_section(signed_in):
     soon = judicial_ticket(urgency="urgent")
     later = judicial_ticket(now=days_ago(0) + timedelta(days=30))
     html = text(liaison.get("/liaison/"))
-    assert soon.number in _section(html, "due-soon") and later.number not in _section(html, "due-soon")
+    # To sign for within 24 hours: listed once, under 待签收 (not again under 24小时内到期).
+    assert soon.number in _section(html, "pending") and soon.number not in _section(html, "due-soon")
+    assert html.count(f">{soon.number}<") == 1 and later.number not in _section(html, "due-soon")
     assert user("walk-op").role == "operator"

@@ -103,10 +103,24 @@ def test_log_a_call_shows_errors_beside_fields(signed_in):
     response = browser.post("/operator/calls/new", {"channel": "phone", "description": "short"})
     html = text(response)
     assert response.status_code == 422
-    for name in ("description", "urgency", "protection_types", "street"):
+    for name in ("description", "urgency", "primary_type", "street"):
         assert f'id="{name}-errors"' in html, name
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
     assert browser.post("/operator/calls/new", CALL_FORM, csrf=False).status_code == 303
+
+
+def test_the_chosen_primary_type_comes_first_whatever_the_list_order(signed_in):
+    browser = signed_in("operator")
+    form = text(browser.get("/operator/calls/new"))
+    assert '<option selected value="phone">' in form or 'value="phone" selected' in form  # 登记来电: 电话
+    posted = browser.post(
+        "/operator/calls/new",
+        dict(CALL_FORM, primary_type="mental", protection_types=["medical", "mental"], reporter_phone="138 0000 1234"),
+    )
+    assert posted.status_code == 303
+    db.session.expire_all()
+    ticket = db.session.scalars(sa.select(Ticket)).one()
+    assert ticket.protection_types == ["mental", "medical"] and ticket.reporter_phone == "+8613800001234"
 
 
 def test_live_preview_fragment(signed_in):
@@ -238,7 +252,9 @@ def test_a_step_the_state_does_not_allow_says_why(signed_in):
     operator = signed_in("operator", username="op")
     ticket, _secret = make_ticket(user("op"))
     response = operator.post(f"/tickets/{ticket.id}/revisit", {"revisit-outcome": "satisfied"})
-    assert response.status_code == 409 and "工单当前状态为 dispatched" in text(response)
+    problems = text(response).split('class="problems"')[1].split("</div>")[0]
+    assert response.status_code == 409 and "当前状态为 已派单" in problems, problems
+    assert "dispatched" not in problems and "cannot" not in problems  # one language, no codes
 
 
 def test_steps_refused_by_role(signed_in):

@@ -17,7 +17,8 @@
   try { store = window.sessionStorage; store.getItem(PENDING); } catch (e) { store = null; }
 
   function keyOf(form) {
-    return "hotline-draft:" + location.pathname + "#" + (form.getAttribute("data-draft") || form.id || "form");
+    // The form's target, not the page: a refused step re-renders at its POST address.
+    return "hotline-draft:" + (form.getAttribute("action") || location.pathname) + "#" + (form.getAttribute("data-draft") || form.id || "form");
   }
 
   function fields(form) {

@@ -114,7 +114,7 @@ def cron_command() -> None:
 @hotline_cli.command("embedded-redis")
 def embedded_redis_command() -> None:
     """Keep the embedded Redis running while `make run` runs (idle when REDIS_URL is set)."""
-    from hotline.queues import embedded_socket, ensure_embedded_redis
+    from hotline.queues import embedded_socket, ensure_embedded_redis, stop_embedded_redis
 
     app = current_app._get_current_object()
     stop = {"now": False}
@@ -137,6 +137,10 @@ def embedded_redis_command() -> None:
         signal.signal(signal.SIGALRM, lambda *a: None)
         signal.alarm(2)
         signal.pause()
+    # Whoever started the server (this process, or the web or worker as a daemon a moment
+    # earlier), it ends with `make run`: once the others have let go of it, so that none of
+    # them loses its connection mid-shutdown and prints a traceback.
+    stop_embedded_redis(app.instance_path, wait_seconds=3.5)  # honcho kills after 5 s
     if proc is not None:
-        proc.terminate()
         proc.wait(timeout=10)
+    click.echo("embedded Redis stopped")

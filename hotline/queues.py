@@ -83,7 +83,9 @@ def ensure_embedded_redis(instance_path: str | Path, *, foreground: bool = False
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _socket_alive(sock):
             return None
-        proc = subprocess.Popen(_server_command(instance, daemonize=not foreground))
+        # Its own session: a Ctrl-C on `make run` reaches the whole terminal's process group,
+        # and the server must outlive its clients' shutdown (stop_embedded_redis ends it).
+        proc = subprocess.Popen(_server_command(instance, daemonize=not foreground), start_new_session=True)
         for _ in range(100):
             if _socket_alive(sock):
                 break
@@ -91,6 +93,27 @@ def ensure_embedded_redis(instance_path: str | Path, *, foreground: bool = False
         else:
             raise RuntimeError(f"embedded Redis did not start; see {instance / 'redis.log'}")
         return proc if foreground else None
+
+
+def stop_embedded_redis(instance_path: str | Path, *, wait_seconds: float = 4.0) -> bool:
+    """Shut the embedded server down (saving its data), after waiting up to ``wait_seconds``
+    for its other clients to disconnect. Returns whether a server was there to stop."""
+    sock = embedded_socket(instance_path)
+    if not _socket_alive(sock):
+        return False
+    conn = Redis(unix_socket_path=str(sock), socket_connect_timeout=1, socket_timeout=5)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while time.monotonic() < deadline and len(conn.client_list()) > 1:
+            time.sleep(0.1)
+        conn.shutdown(save=True)
+    except (RedisError, OSError):  # already gone, or gone while we asked
+        pass
+    for _ in range(50):
+        if not _socket_alive(sock):
+            break
+        time.sleep(0.1)
+    return True
 
 
 def redis_url(app: Flask | None = None) -> str:

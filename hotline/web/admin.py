@@ -13,7 +13,16 @@ from hotline.errors import Conflict, ValidationError
 from hotline.models import Role
 from hotline.web import labels
 from hotline.web.access import actor, page_roles
-from hotline.web.forms import ActionForm, ContactsForm, RuleSampleForm, UserForm, attempt, own_paths, payload
+from hotline.web.forms import (
+    ActionForm,
+    ContactsForm,
+    ReferenceItemForm,
+    RuleSampleForm,
+    UserForm,
+    attempt,
+    own_paths,
+    payload,
+)
 from hotline.web.templating import ref_choices
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -43,9 +52,7 @@ def _phones(text: str | None) -> list[str]:
 @bp.route("/departments/")
 @page_roles(Role.ADMIN)
 def departments():
-    from hotline.reference.services import departments as all_departments
-
-    return render_template("admin/departments.html", departments=all_departments())
+    return _departments_page({}, [])
 
 
 @bp.route("/departments/<code>", methods=["GET", "POST"])
@@ -68,9 +75,83 @@ def department(code: str):
     elif not form.is_submitted():
         form.liaison_phones.data = "\n".join(row.liaison_phones or [])
         form.head_phones.data = "\n".join(row.head_phones or [])
-    return render_template("admin/department.html", department=row, form=form, problems=problems), (
+    details = ReferenceItemForm(
+        formdata=None, prefix="department", data={"name": row.name, "name_en": row.name_en, "active": row.active}
+    )
+    return render_template("admin/department.html", department=row, form=form, details=details, problems=problems), (
         422 if problems or form.errors else 200
     )
+
+
+def _reference_item(kind: str, code: str | None):
+    """Add (code None) or edit a department or a street; the reference file stays the seed."""
+    from hotline.reference.services import save_department, save_street
+
+    save = save_department if kind == "department" else save_street
+    form = ReferenceItemForm(prefix=kind)
+    if not form.validate_on_submit():
+        abort(400)
+    values = {"name": form.name.data or "", "name_en": form.name_en.data or "", "active": bool(form.active.data)}
+    target = (form.code.data or "").strip() if code is None else code
+    ok, _row, problems = attempt(form, lambda: save(target, values, new=code is None), own_paths(form))
+    if ok:
+        flash(_("Saved. Forms and rules use the change at once."), "success")
+        return redirect(url_for("admin_pages.departments"))
+    if code is None:
+        return _departments_page({kind: form}, problems)
+    return _departments_page({}, problems, edit=(kind, code, form))
+
+
+def _departments_page(bound: dict, problems: list[str], edit: tuple | None = None):
+    from hotline.reference.services import departments as all_departments
+    from hotline.reference.services import streets
+
+    forms = {
+        kind: bound.get(kind) or ReferenceItemForm(formdata=None, prefix=kind) for kind in ("department", "street")
+    }
+    status = 422 if problems or any(f.errors for f in bound.values()) or (edit and edit[2].errors) else 200
+    return render_template(
+        "admin/departments.html",
+        departments=all_departments(),
+        streets=streets(),
+        forms=forms,
+        problems=problems,
+        edit=edit,
+    ), status
+
+
+@bp.route("/departments/new", methods=["POST"])
+@page_roles(Role.ADMIN)
+def add_department():
+    return _reference_item("department", None)
+
+
+@bp.route("/departments/<code>/details", methods=["POST"])
+@page_roles(Role.ADMIN)
+def edit_department(code: str):
+    return _reference_item("department", code)
+
+
+@bp.route("/streets/new", methods=["POST"])
+@page_roles(Role.ADMIN)
+def add_street():
+    return _reference_item("street", None)
+
+
+@bp.route("/streets/<code>", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def street(code: str):
+    from hotline.reference.services import streets
+
+    if request.method == "POST":
+        return _reference_item("street", code)
+    row = next((s for s in streets() if s.code == code), None)
+    if row is None:
+        abort(404)
+    form = ReferenceItemForm(
+        formdata=None, prefix="street", data={"name": row.name, "name_en": row.name_en, "active": row.active}
+    )
+    return render_template("admin/street.html", street=row, form=form, problems=[])
 
 
 # --- users ---------------------------------------------------------------------------------

@@ -314,6 +314,15 @@ class RuleSampleForm(FlaskForm):
     channel = LooseSelectField(_l("Channel"), choices=[])
 
 
+class ReferenceItemForm(FlaskForm):
+    """A department or a street: its code (only when adding), names, and whether it is in use."""
+
+    code = StringField(_l("Code (lowercase letters, digits, _; cannot change later)"), render_kw={"maxlength": 63})
+    name = StringField(_l("Name"), render_kw={"maxlength": 200})
+    name_en = StringField(_l("English name"), render_kw={"maxlength": 200})
+    active = BooleanField(_l("In use (offered in forms and rules)"), default=True)
+
+
 class ContactsForm(FlaskForm):
     liaison_phones = TextAreaField(_l("Liaison phones (one per line)"), render_kw={"rows": 3})
     head_phones = TextAreaField(_l("Department head phones (one per line)"), render_kw={"rows": 3})

@@ -128,6 +128,8 @@ EVENT_ACTION = {
     "extension.approve": _l("Extension approved"),
     "extension.reject": _l("Extension rejected"),
     "extension.public": _l("Reporter told of the extension"),
+    "patch": _l("Details edited"),
+    "repeat.linked": _l("Linked to an earlier report"),
     "reminder": _l("Reminder sent"),
     "escalation.level1": _l("Escalated: level 1 (department)"),
     "escalation.level2": _l("Escalated: level 2 (protection center)"),
@@ -158,3 +160,10 @@ LINK_REASON = {"child": _l("same child"), "address": _l("same address"), "report
 def label(table: dict, code) -> str:
     value = table.get(code)
     return str(value) if value is not None else ("" if code is None else str(code))
+
+
+def event_label(code: str | None) -> str:
+    """A timeline entry's name; a step added without a name here reads "其他记录", never a code."""
+    if code in EVENT_ACTION:
+        return str(EVENT_ACTION[code])
+    return str(_l("Other step")) if code else ""

@@ -139,3 +139,46 @@ def test_admin_pages_are_for_admins_only(signed_in):
     for url in ("/admin/", "/admin/departments/", "/admin/users/", "/admin/rules", "/admin/departments/education"):
         assert supervisor.get(url).status_code == 403, url
     assert supervisor.post("/admin/users/", {"username": "x", "role": "admin", "password": "x"}).status_code == 403
+
+
+def test_departments_and_streets_are_edited_in_the_pages_and_kept_by_the_seed(signed_in):
+    from hotline.models import Street
+    from hotline.reference.services import reference_version, seed_reference
+
+    admin = signed_in("admin")
+    page = text(admin.get("/admin/departments/"))
+    assert "区税务局" in page and "区卫生健康局" in page and "区市场监督管理局" in page and "区国税局" not in page
+    before = reference_version()
+    renamed = admin.post(
+        "/admin/departments/health/details",
+        {"department-name": "区卫生健康委员会", "department-name_en": "Health Commission", "department-active": "y"},
+    )
+    assert renamed.status_code == 302
+    added = admin.post(
+        "/admin/departments/new",
+        {"department-code": "veterans", "department-name": "区退役军人事务局", "department-active": "y"},
+    )
+    assert added.status_code == 302
+    bad = admin.post("/admin/departments/new", {"department-code": "Bad Code", "department-name": ""})
+    assert (
+        bad.status_code == 422
+        and 'id="department-code-errors"' in text(bad)
+        and 'id="department-name-errors"' in text(bad)
+    )
+    street = admin.post(
+        "/admin/streets/new", {"street-code": "xinhua", "street-name": "新华街道", "street-active": "y"}
+    )
+    assert street.status_code == 302
+    off = admin.post("/admin/streets/zhengcha", {"street-name": "正岔街道", "street-name_en": "Zhengcha"})  # unticked
+    assert off.status_code == 302
+    assert reference_version() > before
+
+    seed_reference()  # `make run` seeds again: the administrator's edits stay
+    db.session.expire_all()
+    health = db.session.scalar(sa.select(Department).filter_by(code="health"))
+    assert health.name == "区卫生健康委员会"
+    assert db.session.scalar(sa.select(Department).filter_by(code="veterans")).active
+    assert db.session.scalar(sa.select(Department).filter_by(code="street:xinhua")).name == "新华街道办事处"
+    assert not db.session.scalar(sa.select(Street).filter_by(code="zhengcha")).active
+    assert not db.session.scalar(sa.select(Department).filter_by(code="street:zhengcha")).active
+    assert "新华街道" in text(admin.get("/admin/departments/"))

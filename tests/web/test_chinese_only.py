@@ -1,0 +1,106 @@
+"""Chinese everywhere in the Chinese UI: every page each role reaches, in the states people
+meet, carries no English word in its visible text or in the texts it shows on demand (titles,
+placeholders, labels, confirmations); ``?lang=en`` is the only way to English.
+
+Allowed: the language switch ("English"), file formats named as such (CSV, XLSX, Excel, JSON), and the
+data the test itself typed (usernames are Latin letters by nature)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tests.web.conftest import text
+from tests.web.helpers import days_ago, ensure_user, judicial_ticket, make_ticket, to_awaiting_verification
+
+WORD = re.compile(r"[A-Za-z]{2,}")
+ALLOWED = {"English", "CSV", "XLSX", "Excel", "JSON"}
+SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-confirm", "data-draft-restored", "label"}
+
+
+class _Visible(HTMLParser):
+    """The text a person can read: element text (not scripts or styles) and shown attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):  # <code>: identifiers (a department's code), not words
+            self._skip += 1
+        for name, value in attrs:
+            if value and (
+                name in SHOWN_ATTRIBUTES or (tag == "input" and name == "value" and ("type", "submit") in attrs)
+            ):
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english_words(html: str, also_allowed: set[str] = frozenset()) -> list[str]:
+    parser = _Visible()
+    parser.feed(html)
+    found = WORD.findall(" ".join(parser.parts))
+    return sorted({w for w in found if w not in ALLOWED and w not in also_allowed})
+
+
+def _check(browser, urls: list[str], allowed: set[str]) -> None:
+    for url in urls:
+        response = browser.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        words = english_words(text(response), allowed)
+        assert not words, f"English on the Chinese page {url}: {words}"
+
+
+def test_the_checker_catches_english():
+    assert english_words("<p>工单 dispatched</p>") == ["dispatched"]
+    assert english_words('<input placeholder="Search">') == ["Search"]
+    assert english_words("<script>var x = 1;</script><p>中文</p><a>English</a>") == []
+
+
+def test_public_pages_are_chinese(pages):
+    _check(pages, ["/", "/status", "/login", "/report/received"], set())
+    refused = pages.post("/", {"description": "短", "reporter_phone": "12ab"})
+    assert refused.status_code == 422 and not english_words(text(refused))
+
+
+def test_staff_pages_are_chinese_in_every_state(signed_in):
+    operator = signed_in("operator", username="op")
+    ticket = judicial_ticket()
+    waiting = to_awaiting_verification(judicial_ticket(now=days_ago(3)))
+    web_report, _secret = make_ticket(ensure_user("op", "operator"), channel="web", auto_dispatch=False, urgency=None)
+    names = {"op", "walk", "li", "sup", "boss"}
+    _check(
+        operator,
+        [
+            "/operator/",
+            "/operator/calls/new",
+            "/tickets/",
+            f"/tickets/{ticket.id}",
+            f"/tickets/{waiting.id}",
+            f"/tickets/{web_report.id}",
+        ],
+        names,
+    )
+    refused = operator.post("/operator/calls/new", {"channel": "phone", "description": "太短", "reporter_phone": "12"})
+    assert refused.status_code == 422 and not english_words(text(refused), names)
+
+    liaison = signed_in("liaison", bureau="public_security", username="li")
+    _check(liaison, ["/liaison/", "/liaison/history", f"/tickets/{ticket.id}", f"/tickets/{waiting.id}"], names)
+
+    supervisor = signed_in("supervisor", username="sup")
+    _check(
+        supervisor,
+        ["/supervisor/", "/supervisor/figures", "/supervisor/messages", f"/tickets/{waiting.id}", "/tickets/"],
+        names,
+    )
+
+    admin = signed_in("admin", username="boss")
+    _check(admin, ["/admin/", "/admin/departments/", "/admin/departments/education", "/admin/users/"], names)

@@ -136,6 +136,7 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(_enum(Role))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
+    full_name: Mapped[str | None] = mapped_column(sa.String(100))  # 姓名, shown to colleagues
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -99,3 +99,74 @@ def set_user_active(user_id: int, active: bool, *, actor: User) -> User:
     user.active = active
     db.session.commit()
     return user
+
+
+MIN_PASSWORD = 10
+
+
+def _new_password(password: str | None) -> str:
+    if not password or len(password) < MIN_PASSWORD:
+        message = f"密码至少{MIN_PASSWORD}个字符 a password needs at least {MIN_PASSWORD} characters"
+        raise ValidationError(message, {"password": [message]})
+    return hash_password(password)
+
+
+def _revoke_tokens(user: User, now: datetime) -> None:
+    """A new password ends the user's API tokens (web sessions: see the trust work's epoch)."""
+    for token in db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+
+
+def update_user(user_id: int, changes: dict, *, actor: User) -> User:
+    """An administrator edits an account: role, department, phone, 姓名 (the username stays)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 user not found")
+    role = changes.get("role") or user.role
+    if role not in {r.value for r in Role}:
+        message = "请选择角色 choose a role"
+        raise ValidationError(message, {"role": [message]})
+    if user.id == actor.id and role != user.role:
+        raise Conflict("不能修改自己的角色 you cannot change your own role")
+    errors: dict[str, list[str]] = {}
+    department = None
+    if changes.get("bureau"):
+        department = db.session.scalar(sa.select(Department).filter_by(code=changes["bureau"]))
+        if department is None:
+            errors["bureau"] = ["未知部门 unknown department"]
+    elif role == Role.LIAISON:
+        errors["bureau"] = ["联络员必须指定所属部门 a liaison must name a department"]
+    phone = changes.get("phone")
+    if phone and phone.strip() and normalise_phone(phone) is None:
+        errors["phone"] = [PHONE_ERROR]
+    if errors:
+        raise ValidationError("输入有误 Validation failed", errors)
+    user.role, user.department = role, department
+    user.phone = checked_phone(phone) if phone and phone.strip() else None
+    user.full_name = (changes.get("full_name") or "").strip() or None
+    db.session.commit()
+    return user
+
+
+def reset_password(user_id: int, password: str, *, actor: User, now: datetime) -> User:
+    """An administrator sets a new password (told to the user in person); old tokens end."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 user not found")
+    user.password_hash = _new_password(password)
+    _revoke_tokens(user, now)
+    db.session.commit()
+    return user
+
+
+def change_own_password(user: User, current: str, new: str, *, now: datetime) -> User:
+    """Self-service: the current password first, then the new one (twice, checked by the page)."""
+    if not verify_password(user.password_hash, current or ""):
+        message = "当前密码不正确 the current password is wrong"
+        raise ValidationError(message, {"current": [message]})
+    user.password_hash = _new_password(new)
+    _revoke_tokens(user, now)
+    db.session.commit()
+    return user

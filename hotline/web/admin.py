@@ -16,8 +16,10 @@ from hotline.web.access import actor, page_roles
 from hotline.web.forms import (
     ActionForm,
     ContactsForm,
+    PasswordResetForm,
     ReferenceItemForm,
     RuleSampleForm,
+    UserEditForm,
     UserForm,
     attempt,
     own_paths,
@@ -198,6 +200,77 @@ def users():
     return render_template("admin/users.html", users=list_users(), form=form, problems=problems), (
         422 if problems or form.errors else 200
     )
+
+
+def _user_edit_form(formdata=True) -> UserEditForm:
+    form = UserEditForm() if formdata else UserEditForm(formdata=None)
+    form.role.choices = [(code, str(name)) for code, name in labels.ROLE.items()]
+    form.bureau.choices = ref_choices("bureaus", blank=_("None"))
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def user(user_id: int):
+    """Edit an account (role, department, phone, 姓名) and reset its password."""
+    from hotline.auth.services import list_users, update_user
+
+    found = next((u for u in list_users() if u.id == user_id), None)
+    if found is None:
+        abort(404)
+    form, problems = _user_edit_form(), []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        body = payload(form, own_paths(form))
+        ok, _u, problems = attempt(form, lambda: update_user(user_id, body, actor=actor()), own_paths(form))
+        if ok:
+            flash(_("User %(name)s saved.", name=found.username), "success")
+            return redirect(url_for("admin_pages.users"))
+    else:
+        form = _user_edit_form(formdata=False)
+        form.process(
+            data={
+                "full_name": found.full_name or "",
+                "role": found.role,
+                "bureau": found.bureau or "",
+                "phone": found.phone or "",
+            }
+        )
+    status = 422 if problems or form.errors else 200
+    return render_template(
+        "admin/user.html", account=found, form=form, reset=PasswordResetForm(formdata=None), problems=problems
+    ), status
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@page_roles(Role.ADMIN)
+def reset_password(user_id: int):
+    from hotline.auth.services import list_users
+    from hotline.auth.services import reset_password as reset_password_service
+
+    found = next((u for u in list_users() if u.id == user_id), None)
+    if found is None:
+        abort(404)
+    reset = PasswordResetForm()
+    if not reset.validate_on_submit():
+        abort(400)
+    ok, _u, problems = attempt(
+        reset, lambda: reset_password_service(user_id, reset.password.data, actor=actor(), now=_now()), own_paths(reset)
+    )
+    if ok:
+        flash(_("New password set for %(name)s: tell it to them in person.", name=found.username), "success")
+        return redirect(url_for("admin_pages.users"))
+    form = _user_edit_form(formdata=False)
+    form.process(
+        data={
+            "full_name": found.full_name or "",
+            "role": found.role,
+            "bureau": found.bureau or "",
+            "phone": found.phone or "",
+        }
+    )
+    return render_template("admin/user.html", account=found, form=form, reset=reset, problems=problems), 422
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

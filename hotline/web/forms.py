@@ -298,9 +298,28 @@ class UserForm(FlaskForm):
     role = LooseSelectField(_l("Role"), choices=[])
     bureau = LooseSelectField(_l("Department (required for a liaison)"), choices=[])
     phone = StringField(
-        _l("Mobile phone (E.164, e.g. +8613800000000)"), render_kw={"maxlength": 32, "inputmode": "tel"}
+        _l("Mobile phone (11 digits, for SMS)"), render_kw={"maxlength": 20, "type": "tel", "inputmode": "tel"}
     )
     password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField(_l("Full name (姓名)"), render_kw={"maxlength": 100})
+    role = LooseSelectField(_l("Role"), choices=[])
+    bureau = LooseSelectField(_l("Department (required for a liaison)"), choices=[])
+    phone = StringField(
+        _l("Mobile phone (11 digits, for SMS)"), render_kw={"maxlength": 20, "type": "tel", "inputmode": "tel"}
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password (at least 10 characters)"), render_kw={"autocomplete": "new-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password (at least 10 characters)"), render_kw={"autocomplete": "new-password"})
+    again = PasswordField(_l("New password again"), render_kw={"autocomplete": "new-password"})
 
 
 class RuleSampleForm(FlaskForm):

@@ -135,6 +135,34 @@ def logout():
     return redirect(url_for("web.login"))
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Any signed-in staff member changes their own password."""
+    from hotline.auth.services import change_own_password
+    from hotline.web.access import actor, page_roles
+    from hotline.web.forms import PasswordChangeForm, own_paths
+
+    @page_roles("operator", "liaison", "supervisor", "admin")
+    def view():
+        form, problems = PasswordChangeForm(), []
+        if form.validate_on_submit():
+            if form.password.data != form.again.data:
+                form.again.errors = [_("The two new passwords differ.")]
+            else:
+                ok, _user, problems = attempt(
+                    form,
+                    lambda: change_own_password(actor(), form.current.data, form.password.data, now=datetime.now(UTC)),
+                    own_paths(form),
+                )
+                if ok:
+                    flash(_("Your password is changed."), "success")
+                    return redirect(landing_url(actor()))
+        status = 422 if problems or form.errors else 200
+        return render_template("account_password.html", form=form, problems=problems), status
+
+    return view()
+
+
 @bp.route("/home")
 def home():
     if current_user.is_authenticated:

@@ -182,3 +182,52 @@ def test_departments_and_streets_are_edited_in_the_pages_and_kept_by_the_seed(si
     assert not db.session.scalar(sa.select(Street).filter_by(code="zhengcha")).active
     assert not db.session.scalar(sa.select(Department).filter_by(code="street:zhengcha")).active
     assert "新华街道" in text(admin.get("/admin/departments/"))
+
+
+def test_users_are_edited_reset_and_change_their_own_password(signed_in, make_user):
+    from hotline.auth.services import authenticate
+
+    admin = signed_in("admin", username="boss")
+    make_user("li2", "liaison", bureau="education")
+    li = db.session.scalar(sa.select(User).filter_by(username="li2"))
+    form = text(admin.get(f"/admin/users/{li.id}"))
+    assert 'id="user-form"' in form and "姓名" in form
+    saved = admin.post(
+        f"/admin/users/{li.id}",
+        {"full_name": "李明", "role": "liaison", "bureau": "health", "phone": "139 0000 1111"},
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    li = db.session.get(User, li.id)
+    assert (li.full_name, li.bureau, li.phone) == ("李明", "health", "+8613900001111")
+    refused = admin.post(f"/admin/users/{li.id}", {"role": "liaison", "bureau": "", "phone": "12"})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert 'id="bureau-errors"' in page and 'id="phone-errors"' in page and "--bureau" not in page
+    assert page.count("手机号格式有误") == 1  # one phone error, beside its field
+
+    short = admin.post(f"/admin/users/{li.id}/password", {"password": "short"})
+    assert short.status_code == 422 and 'id="password-errors"' in text(short)
+    assert admin.post(f"/admin/users/{li.id}/password", {"password": "a-brand-new-pw"}).status_code == 302
+    db.session.expire_all()
+    assert authenticate("li2", "a-brand-new-pw").id == li.id
+
+    me = db.session.scalar(sa.select(User).filter_by(username="boss"))
+    users = text(admin.get("/admin/users/"))
+    own_row = users.split(f'id="user-{me.id}"')[1].split("</tr>")[0]
+    assert "停用" not in own_row  # no button to switch off one's own account
+    own_role = admin.post(f"/admin/users/{me.id}", {"role": "operator"})
+    assert own_role.status_code == 422 and "不能修改自己的角色" in text(own_role)
+
+    wrong = admin.post(
+        "/account/password", {"current": "nope", "password": "another-long-pw", "again": "another-long-pw"}
+    )
+    assert wrong.status_code == 422 and 'id="current-errors"' in text(wrong)
+    differ = admin.post("/account/password", {"current": "secret-pw", "password": "another-long-pw", "again": "x"})
+    assert differ.status_code == 422 and "不一致" in text(differ)
+    done = admin.post(
+        "/account/password", {"current": "secret-pw", "password": "another-long-pw", "again": "another-long-pw"}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert authenticate("boss", "another-long-pw").id == me.id

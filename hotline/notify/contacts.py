@@ -90,7 +90,7 @@ def _check_phones(field: str, phones: list[str] | None) -> list[str] | None:
     normal = [normalise_phone(p) if isinstance(p, str) else None for p in phones]
     bad = [str(p) for p, n in zip(phones, normal, strict=True) if n is None]
     if bad:
-        message = "电话号码格式有误：" + "、".join(bad) + " not a phone number: " + ", ".join(bad)
+        message = "电话号码格式有误：" + "、".join(bad) + " not an E.164 phone number: " + ", ".join(bad)
         raise ValidationError(message, {field: [message]})
     return _unique([n for n in normal if n])
 

@@ -6,11 +6,10 @@ Create Date: 2026-11-29 02:23:05.027575
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import hotline.models
-
 
 # revision identifiers, used by Alembic.
 revision = "0ed629a995eb"

@@ -6,11 +6,10 @@ Create Date: 2026-11-29 03:47:05.792298
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import hotline.models  # noqa: F401
-
 
 # revision identifiers, used by Alembic.
 revision = "7096eb891c43"

@@ -6,11 +6,10 @@ Create Date: 2026-11-29 02:28:29.739857
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import hotline.models
-
 
 # revision identifiers, used by Alembic.
 revision = "759bcab48a96"

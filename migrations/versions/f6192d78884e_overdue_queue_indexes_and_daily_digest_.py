@@ -6,11 +6,10 @@ Create Date: 2026-11-29 02:30:30.296480
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import hotline.models
-
 
 # revision identifiers, used by Alembic.
 revision = "f6192d78884e"

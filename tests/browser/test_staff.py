@@ -84,7 +84,11 @@ def test_liaison_signs_for_and_gives_final_feedback(site):
     form = page.locator(f"#feedback-{ticket.assignments[0].id}")
     form.get_by_label("办理情况").fill("已会同派出所上门核查，孩子已由亲属接回照顾，并联系学校跟进。")
     form.get_by_label("这是最终反馈").check()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     form.get_by_role("button", name="提交反馈").click()
+    page.wait_for_load_state()
+    assert asked and "最终反馈" in asked[0]  # final feedback asks first
     assert "反馈已提交" in page.locator(".flash").inner_text()
     assert "待审核" in page.locator("h1").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

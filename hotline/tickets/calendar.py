@@ -61,11 +61,12 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 
 __all__ = [
     "DEFAULT_TZ",
@@ -162,7 +163,7 @@ def _local_instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
 _overrides: dict[date, bool] = {}
 
 
-def set_calendar_overrides(holidays: list[date] | tuple = (), workdays: list[date] | tuple = ()) -> None:
+def set_calendar_overrides(holidays: Iterable[date] = (), workdays: Iterable[date] = ()) -> None:
     """Holidays and make-up working days kept as data (``[calendar]`` in reference.toml).
 
     They win over the library, so a year the library does not know yet (or a local
@@ -231,7 +232,7 @@ def add_clock(start: datetime, amount: int, unit: str) -> datetime:
     return start + CLOCK_UNITS[unit] * amount
 
 
-def due_at(start: datetime, policy: Mapping, tz: str = DEFAULT_TZ) -> datetime:
+def due_at(start: datetime, policy: Mapping[str, Any], tz: str = DEFAULT_TZ) -> datetime:
     """The deadline for a sign-for or feedback ``policy`` from ``reference.toml``.
 
     ``policy`` is ``{"unit": ..., "amount": ..., "calendar": ...}``: ``calendar`` is

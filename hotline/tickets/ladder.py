@@ -128,14 +128,15 @@ def parse_ladder(config: Mapping[str, Any] | None, tz: str = DEFAULT_TZ) -> Ladd
         level, at, to = item.get("level"), item.get("at"), item.get("to")
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 9:
             raise LadderError(f"{where}.level must be an integer 0-9, got {level!r}")
-        if not isinstance(at, str) or not _AT.match(at):
+        matched = _AT.match(at) if isinstance(at, str) else None
+        if matched is None:
             raise LadderError(f"{where}.at must be 'fraction:F', 'due' or 'due+N(wd|h|m)', got {at!r}")
-        fraction = _AT.match(at).group("fraction")
+        fraction = matched.group("fraction")
         if fraction is not None and not 0 < float(fraction) <= 1:
             raise LadderError(f"{where}.at fraction must be in (0, 1], got {fraction}")
         if not isinstance(to, list) or not to or any(group not in RECIPIENT_GROUPS for group in to):
             raise LadderError(f"{where}.to must list recipient groups among {', '.join(RECIPIENT_GROUPS)}, got {to!r}")
-        rungs.append(Rung(level, at, tuple(to), str(item.get("name", "")), str(item.get("name_en", ""))))
+        rungs.append(Rung(level, matched.string, tuple(to), str(item.get("name", "")), str(item.get("name_en", ""))))
     levels = [r.level for r in rungs]
     if levels != sorted(set(levels)):
         raise LadderError(f"escalation.ladder levels must be distinct and ascending, got {levels}")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from rq import Worker
 from rq.cron import CronScheduler
 
 from hotline.queues import QUEUE_NAMES, get_redis
+from hotline.worker_threads import run_threads
 
 SCHEDULE = "workers.schedule"  # the cron schedule module, loaded by RQ by name
 _app: Flask | None = None
@@ -28,8 +28,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     global _app
     _app = app  # jobs run in this process's app, configured like the web app
     install_job_logging()
-    worker = Worker(list(QUEUE_NAMES), connection=get_redis(app))
-    worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    run_threads(QUEUE_NAMES, get_redis(app), threads=app.config["HOTLINE_WORKER_THREADS"], burst=burst)
 
 
 def run_cron(app: Flask) -> None:
@@ -48,18 +47,21 @@ def current_job_id() -> str:
 
 
 def install_job_logging() -> None:
-    """Give every log record a ``job_id`` and show it on the root handlers."""
+    """Give every log record a ``hotline_job`` (the running job's id) and show it on the root
+    handlers. Not ``job_id``: RQ passes that name as ``extra`` when it logs a failed job, and a
+    record refuses to have it set twice (which, in a worker running jobs in-process, kills the
+    worker thread instead of recording the failure)."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "hotline_job_ids", False):
         return
 
     def factory(*args, **kwargs):
         record = previous(*args, **kwargs)
-        record.job_id = current_job_id()
+        record.hotline_job = current_job_id()
         return record
 
     factory.hotline_job_ids = True
     logging.setLogRecordFactory(factory)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s")
+    formatter = logging.Formatter("%(asctime)s %(levelname)s [job %(hotline_job)s] %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter)

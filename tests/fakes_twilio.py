@@ -5,6 +5,7 @@ test process and inside a real ``rq worker`` process alike, because everything g
 through files named by environment variables:
 
 - ``FAKE_TWILIO_LOG``: every request is appended as one JSON line (method, url, form data);
+- ``FAKE_TWILIO_DELAY_MS`` (optional): how long every answer takes;
 - ``FAKE_TWILIO_SCRIPT`` (optional): a JSON list of answers, the Nth request gets the Nth
   (``{"status": 503}``, ``{"status": 400, "code": 21211, "message": "..."}``); requests beyond
   the script (or without one) succeed with 201 and a fresh ``SM...`` sid.
@@ -18,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from twilio.http.response import Response
 
 LOG_ENV = "FAKE_TWILIO_LOG"
 SCRIPT_ENV = "FAKE_TWILIO_SCRIPT"
+DELAY_ENV = "FAKE_TWILIO_DELAY_MS"  # optional: every answer takes this long (Twilio's own latency)
 CLIENT_PATH = "tests.fakes_twilio:RecordingHttpClient"
 
 
@@ -59,6 +62,7 @@ class RecordingHttpClient(HttpClient):
             with open(log_path, "a") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         answer = _scripted(index)
+        time.sleep(int(os.environ.get(DELAY_ENV) or 0) / 1000)
         status = int(answer.get("status", 201))
         if status >= 400:
             body = {

@@ -48,6 +48,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def service_env(database: str, redis: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's app processes: this database and Redis, no Twilio."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "HOTLINE_"))}
+    env.update(
+        DATABASE_URL=database,
+        REDIS_URL=redis,
+        SECRET_KEY="bench-secret",
+        HOTLINE_PUBLIC_URL="https://hotline.example.org",
+        **extra,
+    )
+    return env
+
+
 def run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     result = subprocess.run(cmd, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
@@ -161,14 +174,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per endpoint")
     args = parser.parse_args()
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "HOTLINE_"))}
-    env.update(
-        DATABASE_URL=args.database,
-        REDIS_URL=args.redis,
-        SECRET_KEY="bench-secret",
-        HOTLINE_PUBLIC_URL="https://hotline.example.org",
-        HOTLINE_DUTY_PHONES="+8613900000001",
-    )
+    env = service_env(args.database, args.redis, HOTLINE_DUTY_PHONES="+8613900000001")
     prepare(env, args.database)
     port = free_port()
     gunicorn = subprocess.Popen(

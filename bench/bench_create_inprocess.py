@@ -47,8 +47,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
 
     from hotline import create_app
-    from hotline.intake.tickets import create_ticket
     from hotline.extensions import db
+    from hotline.intake.tickets import create_ticket
     from hotline.models import User
 
     app = create_app()

@@ -47,7 +47,7 @@ def _load_calendar() -> None:
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import queues, textguard
+    from hotline import queues, textguard, uploads
     from hotline.errors import Api, register_error_handlers
     from hotline.extensions import db, limiter, migrate
 
@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     )
     app.extensions["hotline_api"] = api
     register_error_handlers(app)
+    uploads.init_app(app)  # before any hook reads a body
     textguard.init_app(app)
     app.json.ensure_ascii = False  # readable Chinese in API bodies (JSON_AS_ASCII is gone in Flask 3)
 
@@ -117,6 +118,8 @@ API_MODULES: tuple[str, ...] = (
     "hotline.api.calls",
     "hotline.api.twilio",
     "hotline.api.access_log",
+    "hotline.children.routes",
+    "hotline.reporting.monthly_routes",
 )
 
 

@@ -64,6 +64,8 @@ def from_environment(instance_path: Path) -> dict:
         "HOTLINE_OPERATOR_PHONES": _split(env.get("HOTLINE_OPERATOR_PHONES")),
         "HOTLINE_TOKEN_TTL_HOURS": int(env.get("HOTLINE_TOKEN_TTL_HOURS") or 12),
         "HOTLINE_MAX_BODY_BYTES": int(env.get("HOTLINE_MAX_BODY_BYTES") or 64 * 1024),
+        # A survey sheet (children's files import) may be larger than any other body.
+        "HOTLINE_IMPORT_MAX_BYTES": int(env.get("HOTLINE_IMPORT_MAX_BYTES") or 5 * 1024 * 1024),
         "HOTLINE_TRUSTED_PROXIES": int(env.get("HOTLINE_TRUSTED_PROXIES") or 0),
         # Jobs one worker process runs at once, each in a thread (workers/threaded.py); each
         # holds a database connection while it runs (the pool allows 15).

@@ -226,6 +226,8 @@ class Ticket(db.Model):
     address_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
     phone_key: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The child's file (专项档案), linked by a person (never automatically) or by a visit's referral.
+    child_id: Mapped[int | None] = mapped_column(sa.ForeignKey("child_files.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -459,3 +461,7 @@ class DigestRun(db.Model):
     overdue: Mapped[int] = mapped_column(default=0)
     messages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Feature tables that live with their package but share this metadata (migrations, tests).
+import hotline.children.models  # noqa: E402, F401

@@ -22,7 +22,8 @@ from hotline.tracking.schemas import (  # noqa: F401  (re-exported: the ticket b
     TicketSchema,
 )
 
-CHANNELS = [c.value for c in Channel]
+# An operator logs what came in; `visit` tickets come only from a street office's visit (hotline.children).
+CHANNELS = [c.value for c in Channel if c != Channel.VISIT]
 DESCRIPTION = validate.Length(min=10, max=5000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
 

@@ -59,6 +59,7 @@ class ChaseResult:
     deferred: int = 0  # messages waiting for the end of quiet hours
     unreachable: int = 0  # steps taken with nobody to tell (no contacts kept)
     finished: int = 0  # assignments whose ladder is done or that are no longer chased
+    visits: object = None  # hotline.children.chaser.VisitChaseResult: late visits, a step of the same pass
 
     def summary(self) -> str:
         local = self.at.astimezone(ZoneInfo(self.tz)).isoformat(timespec="minutes")
@@ -70,6 +71,7 @@ class ChaseResult:
             f"chase-overdue at {local}: {self.looked} assignments looked at, {self.fired[0]} reminders, {levels}, "
             f"{self.skipped} missed rungs skipped, {self.messages} SMS queued ({self.deferred} held for quiet hours), "
             f"{self.unreachable} steps without contacts, {self.already} already taken elsewhere"
+            + (f"; {self.visits.summary()}" if self.visits is not None else "")
         )
 
 
@@ -258,6 +260,9 @@ def chase_overdue(now: datetime, batch_size: int = BATCH_SIZE) -> ChaseResult:
         except Exception:
             db.session.rollback()
             raise
+    from hotline.children.chaser import chase_visits  # late visits: the same ladder, its own step
+
+    chase.result.visits = chase_visits(now, chase.ladder)
     log.info("%s", chase.result.summary())
     return chase.result
 

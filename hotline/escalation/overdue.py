@@ -1,5 +1,8 @@
 """The overdue queue (督办): what is late, or will be late by a given moment.
 
+Late visits to children's files are items too (``kind`` ``visit``, with ``child_id``;
+``hotline.children.overdue``), merged in deadline order.
+
 An item is an assignment whose watched deadline (``hotline.tickets.watched``: sign-for while
 pending, feedback once accepted, the same clock while a return waits) is at or before
 ``at``. ``escalation_level`` is the highest ladder level fired for that very deadline
@@ -113,13 +116,18 @@ def _department_id(bureau: str | None) -> int | None:
 
 def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     """Items late at ``at`` (default: now), most overdue first, at most ``limit``; ``total`` counts all."""
+    from hotline.children.overdue import late_visits  # late visits share the queue (kind "visit")
+
     department_id = _department_id(bureau)
     rows = db.session.execute(overdue_statement(at, department_id, limit)).mappings()
-    items = [dict(row, overdue_seconds=overdue_seconds(row["due_at"], at)) for row in rows]
+    items = [dict(row) for row in rows]
     total = len(items)
     if total >= limit:
         total = db.session.scalar(overdue_count_statement(at, department_id))
-    return {"at": at, "items": items, "total": total}
+    visits, visit_total = late_visits(at, bureau, limit)
+    items = sorted(items + visits, key=lambda item: item["due_at"])[:limit]
+    items = [dict(item, overdue_seconds=overdue_seconds(item["due_at"], at)) for item in items]
+    return {"at": at, "items": items, "total": total + visit_total}
 
 
 def overdue_by_department(at: datetime) -> Counter[str]:
@@ -134,4 +142,7 @@ def overdue_by_department(at: datetime) -> Counter[str]:
             .group_by(Department.code)
         )
         counts.update({code: count for code, count in rows})
+    from hotline.children.overdue import late_visits_by_office
+
+    counts.update(late_visits_by_office(at))
     return counts

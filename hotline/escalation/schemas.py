@@ -24,11 +24,13 @@ class OverdueQuerySchema(ma.Schema):
 
 
 class OverdueItemSchema(ma.Schema):
-    assignment_id = ma.fields.Integer()
-    ticket_id = ma.fields.Integer()
+    assignment_id = ma.fields.Integer(allow_none=True, metadata={"description": "null for a late visit"})
+    ticket_id = ma.fields.Integer(allow_none=True)
     ticket_number = ma.fields.String(allow_none=True)
+    child_id = ma.fields.Integer(metadata={"description": "a late visit's child file (kind visit only)"})
+    child_number = ma.fields.String(metadata={"description": "a late visit's file number (kind visit only)"})
     bureau = ma.fields.String()
-    kind = ma.fields.String(metadata={"description": "sign|feedback: which deadline is late"})
+    kind = ma.fields.String(metadata={"description": "sign|feedback: which deadline is late; visit: a child's visit"})
     due_at = ma.fields.AwareDateTime()
     overdue_seconds = ma.fields.Integer()
     escalation_level = ma.fields.Integer(

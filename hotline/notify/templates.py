@@ -25,6 +25,13 @@ TEMPLATES: dict[str, str] = {
     "chase_level3": SIGNATURE
     + "【红色通报】{bureau}工单{number}（{urgency}）{kind}严重逾期（期限{due}），请领导小组办公室督办通报。",
     "chase_escalation": SIGNATURE + "【{level}级督办】{bureau}工单{number}（{urgency}）{kind}已逾期（期限{due}）。",
+    # Visits (hotline/children/chaser.py): a child's file by its number only, never the child's name.
+    "visit_reminder": SIGNATURE + "走访提醒：专项档案{number}请于{due}前完成定期走访。",
+    "visit_level1": SIGNATURE + "【蓝色督办】{bureau}：专项档案{number}定期走访已逾期（期限{due}），请尽快走访。",
+    "visit_level2": SIGNATURE + "【橙色督办】{bureau}专项档案{number}定期走访逾期未办（期限{due}），请中心督办。",
+    "visit_level3": SIGNATURE
+    + "【红色通报】{bureau}专项档案{number}定期走访严重逾期（期限{due}），请领导小组办公室督办通报。",
+    "visit_escalation": SIGNATURE + "【{level}级督办】{bureau}专项档案{number}定期走访已逾期（期限{due}）。",
     "overdue_digest": SIGNATURE + "{date}逾期日报：共{count}件逾期未办。{summary}",
     # Tracking (hotline/tracking/services.py): decisions the center must take, and their answers.
     "return_requested": SIGNATURE + "退单申请：{bureau}申请退回工单{number}（{urgency}），请及时审核。",

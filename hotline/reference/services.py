@@ -119,6 +119,7 @@ def seed_reference(data: dict[str, Any] | None = None) -> dict[str, int]:
                 {"name": item["name"], "name_en": item.get("name_en", ""), "position": position, "data": extra},
             )
     _upsert(Setting, {"key": "escalation"}, {"value": data.get("escalation", {})})
+    _upsert(Setting, {"key": "children"}, {"value": data.get("children", {})})
     bump_reference_version()
     db.session.commit()
     return created

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     VOICEMAIL = "voicemail"
     WEB = "web"
     WALK_IN = "walk_in"
+    VISIT = "visit"  # a referral from a street office's visit (帮扶转介, hotline.children)
 
 
 class TicketStatus(StrEnum):

@@ -136,6 +136,7 @@ class TicketSchema(ma.Schema):
     suggestion = ma.fields.Nested(DecisionSchema, allow_none=True)
     repeat_flag = ma.fields.Boolean()
     related = ma.fields.List(ma.fields.Nested(RelatedTicketSchema))
+    child_id = ma.fields.Integer(allow_none=True, metadata={"description": "the child's file (专项档案), if linked"})
     version = ma.fields.Integer()
 
     @ma.pre_dump
@@ -159,6 +160,7 @@ class TicketSchema(ma.Schema):
                     "repeat_flag",
                     "version",
                     "assignments",
+                    "child_id",
                 )
             },
             "protection_types": list(ticket.protection_types or ()),

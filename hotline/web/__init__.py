@@ -47,7 +47,7 @@ def _load_user(user_id: str):
 
 def init_app(app: Flask) -> None:
     from hotline.errors import PAGE_RENDERER
-    from hotline.web import admin, exports, i18n, liaison, operator, public, supervisor, tickets
+    from hotline.web import admin, children, exports, i18n, liaison, operator, public, supervisor, tickets
     from hotline.web.errors import render_error_page
     from hotline.web.templating import init_templating
 
@@ -76,10 +76,11 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith(CSRF_EXEMPT_PREFIXES):
             csrf.protect()
 
-    modules = (public, operator, liaison, supervisor, admin, tickets, exports)
+    modules = (public, operator, liaison, supervisor, admin, tickets, exports, children)
     for module in modules:
         app.register_blueprint(module.bp)
-    ours = {module.bp.name for module in modules}
+    app.register_blueprint(children.reports)
+    ours = {module.bp.name for module in modules} | {children.reports.name}
 
     @app.after_request
     def _page_headers(response):

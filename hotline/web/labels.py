@@ -53,6 +53,7 @@ CHANNEL = {
     "voicemail": _l("Voicemail"),
     "web": _l("Web"),
     "walk_in": _l("Walk-in"),
+    "visit": _l("Visit referral"),
 }
 
 CALL_STATUS = {
@@ -88,7 +89,13 @@ REVISIT_OUTCOME = {
     "unreachable": _l("Unreachable"),
 }
 
-DEADLINE_KIND = {"sign": _l("Sign-for"), "feedback": _l("Feedback")}
+DEADLINE_KIND = {"sign": _l("Sign-for"), "feedback": _l("Feedback"), "visit": _l("Visit")}
+
+RISK = {"high": _l("High risk"), "medium": _l("Medium risk"), "low": _l("Low risk")}
+
+VISIT_KIND = {"home": _l("Home visit"), "phone": _l("Phone call"), "school": _l("School visit"), "other": _l("Other")}
+
+FILE_STATUS = {"open": _l("Open"), "closed": _l("Closed")}
 
 ESCALATION_LEVEL = {
     0: _l("Not escalated yet"),

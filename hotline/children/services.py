@@ -596,7 +596,7 @@ def record_visit(child_id: int, data: Mapping[str, Any], *, actor: User, now: da
 def _refer(child: ChildFile, refer: Mapping[str, Any], *, actor: User, now: datetime, write) -> Ticket:
     """帮扶转介: a ticket for the child, dispatched by the rules like any other; the visit and
     the file's new schedule are written in the ticket's own transaction (``on_created``)."""
-    from hotline.dispatch.services import create_ticket
+    from hotline.intake.tickets import create_ticket
 
     age = schedule.age_on(child.birth_date, now.astimezone(_tz()).date()) if child.birth_date else None
     body = {

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from hotline.children import services as files
-from hotline.dispatch.services import create_ticket
 from hotline.extensions import db
+from hotline.intake.tickets import create_ticket
 from tests.factories_chaser import local
 
 NOVEMBER, OCTOBER = local("2026-11-10 10:00"), local("2026-10-12 10:00")

@@ -1,7 +1,7 @@
 """children's files (专项档案), visits (定期走访), their events and chase steps; tickets.child_id
 
 Revision ID: 113c5a4bfdc6
-Revises: b7e2c4a91d30
+Revises: c41e7d2a9b10
 Create Date: 2026-12-01 13:44:44.792914
 
 """
@@ -14,7 +14,7 @@ import hotline.models
 
 # revision identifiers, used by Alembic.
 revision = "113c5a4bfdc6"
-down_revision = "b7e2c4a91d30"
+down_revision = "c41e7d2a9b10"
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,7 @@ def _load_calendar() -> None:
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import queues, textguard, uploads
+    from hotline import door, queues, uploads
     from hotline.errors import Api, register_error_handlers
     from hotline.extensions import db, limiter, migrate
 
@@ -70,7 +70,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["hotline_api"] = api
     register_error_handlers(app)
     uploads.init_app(app)  # before any hook reads a body
-    textguard.init_app(app)
+    door.init_app(app)  # before any blueprint: its ``int`` converter must be in place for their rules
     app.json.ensure_ascii = False  # readable Chinese in API bodies (JSON_AS_ASCII is gone in Flask 3)
 
 

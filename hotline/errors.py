@@ -12,11 +12,21 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_smorest import Api as SmorestApi
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import InterfaceError as SQLAlchemyInterfaceError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5  # how long a 503 asks clients to wait while the database or Redis is away
+
+
+class EmbeddedRedisUnavailable(RuntimeError):
+    """The embedded Redis could not be started or reached."""
 
 
 class DomainError(Exception):
@@ -107,7 +117,10 @@ class Api(SmorestApi):
         errors = data.get("errors") or data.get("messages")
         if error.code == 422 and not data.get("message"):
             message = "输入有误 Validation failed"
-        headers = data.get("headers") or {}
+        headers = {
+            name: value for name, value in error.get_headers() if name.lower() not in {"content-type", "content-length"}
+        }  # Allow on a 405, Retry-After on a 503, WWW-Authenticate ...
+        headers.update(data.get("headers") or {})
         if error.code == 429:
             message = "请求过于频繁，请稍后再试 Too many requests"
         return error_payload(error.code or 500, message, errors), error.code, headers
@@ -126,6 +139,26 @@ def register_error_handlers(app: Flask) -> None:
         if not wants_json():
             return render_page(Conflict(message))
         return error_payload(409, message), 409
+
+    @app.errorhandler(SQLAlchemyOperationalError)
+    @app.errorhandler(SQLAlchemyInterfaceError)
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    @app.errorhandler(EmbeddedRedisUnavailable)
+    def _unavailable(error: Exception):
+        """The database or Redis is away (restarting, failing over, locked): a 503 the client may retry."""
+        log.warning("backing service unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        try:
+            from hotline.extensions import db
+
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection may be gone; the session is discarded at teardown)
+            log.debug("rollback after an unavailable backend failed", exc_info=True)
+        unavailable = ServiceUnavailable(
+            "服务暂时不可用，请稍后重试 The service is temporarily unavailable; retry shortly",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+        return app.extensions["hotline_api"].handle_http_exception(unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

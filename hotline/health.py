@@ -31,5 +31,5 @@ def readyz():
     except (RedisError, OSError, RuntimeError) as exc:
         failed["redis"] = type(exc).__name__
     if failed:
-        return {"status": "unavailable", "failed": sorted(failed), "errors": failed}, 503
+        return {"status": "unavailable", "failed": sorted(failed), "errors": failed}, 503, {"Retry-After": "5"}
     return {"status": "ok", "database": "ok", "redis": "ok"}

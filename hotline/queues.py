@@ -20,6 +20,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
+from hotline.errors import EmbeddedRedisUnavailable
+
 log = logging.getLogger(__name__)
 
 NOTIFICATIONS = "notifications"
@@ -91,7 +93,7 @@ def ensure_embedded_redis(instance_path: str | Path, *, foreground: bool = False
                 break
             time.sleep(0.05)
         else:
-            raise RuntimeError(f"embedded Redis did not start; see {instance / 'redis.log'}")
+            raise EmbeddedRedisUnavailable(f"embedded Redis did not start; see {instance / 'redis.log'}")
         return proc if foreground else None
 
 

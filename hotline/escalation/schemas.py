@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import current_app
 
+from hotline import bounds
+
 PHONE = ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number, e.g. +8613800000000")
 
 
 class OverdueQuerySchema(ma.Schema):
-    at = ma.fields.DateTime(metadata={"description": "what will be late by then (ISO 8601; no offset = local time)"})
+    at = bounds.DateTime(metadata={"description": "what will be late by then (ISO 8601; no offset = local time)"})
     bureau = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     limit = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(min=1, max=10000))
 

@@ -11,6 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from hotline import bounds
 from hotline.dispatch.schemas import DESCRIPTION, ChildSchema, CodesCheckedSchema, LocationSchema, ReporterSchema
 from hotline.textguard import unstorable_text
 
@@ -180,8 +181,8 @@ class CallListSchema(ma.Schema):
 
 class CallQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(["ringing", "in_progress", "completed", "missed", "called_back"]))
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    page = bounds.page_field()
+    per_page = bounds.per_page_field(100, 500)
 
 
 class CallerTicketSchema(ma.Schema):

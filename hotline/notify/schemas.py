@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from hotline import bounds
+
 
 class MessageSchema(ma.Schema):
     id = ma.fields.Integer()
@@ -28,8 +30,8 @@ class MessageQuerySchema(ma.Schema):
     to = ma.fields.String()
     status = ma.fields.String(validate=ma.validate.OneOf(["queued", "sent", "delivered", "failed"]))
     kind = ma.fields.String()
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+    page = bounds.page_field()
+    per_page = bounds.per_page_field(100, 500)
 
     @ma.post_load
     def _plus(self, data: dict, **kwargs) -> dict:

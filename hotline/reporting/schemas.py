@@ -6,12 +6,13 @@ from typing import Any
 
 import marshmallow as ma
 
+from hotline import bounds
 from hotline.reporting.stats import FIGURES
 
 
 class StatsQuerySchema(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = bounds.Date(data_key="from", load_default=None)
+    to = bounds.Date(load_default=None)
 
     @ma.validates_schema
     def _order(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from hotline import bounds
 from hotline.models import Channel
 from hotline.tickets import lifecycle
 from hotline.tracking.related import related_tickets
@@ -256,8 +257,8 @@ class ExtensionApproveSchema(ma.Schema):
 
 
 class PageSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = bounds.page_field()
+    per_page = bounds.per_page_field(50, 200)
 
 
 class TicketQuerySchema(PageSchema):

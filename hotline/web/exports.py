@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 
+from hotline.bounds import MAX_YEAR, MIN_YEAR
 from hotline.errors import ValidationError
 from hotline.models import Role
 from hotline.web import labels, spreadsheets
@@ -123,7 +124,7 @@ def _month() -> date:
     if not raw:
         return local_today().replace(day=1)
     match = MONTH.match(raw)
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
         abort(400)
     return date(int(match.group(1)), int(match.group(2)), 1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from hotline.reference.schemas import ReferenceSchema
 from hotline.reference.services import reference_lists
 
 blp = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Reference data 参考数据")
@@ -12,6 +13,7 @@ blp = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Re
 
 @blp.route("/reference")
 class Reference(MethodView):
+    @blp.response(200, ReferenceSchema)
     def get(self):
         """Protection types, subject categories, urgencies, streets and departments."""
         return reference_lists()

@@ -115,6 +115,13 @@ class RelatedTicketSchema(ma.Schema):
     linked_at = ma.fields.AwareDateTime()
 
 
+class TicketLocationSchema(ma.Schema):
+    """Where, as stored: an SMS or voicemail ticket has no street until an operator sets one."""
+
+    street = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+
+
 class TicketSchema(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(allow_none=True)
@@ -125,10 +132,10 @@ class TicketSchema(ma.Schema):
     urgency = ma.fields.String(allow_none=True)
     protection_types = ma.fields.List(ma.fields.String())
     subject_categories = ma.fields.List(ma.fields.String())
-    location = ma.fields.Nested(LocationSchema)
+    location = ma.fields.Nested(TicketLocationSchema)
     child = ma.fields.Nested(ChildSchema)
     reporter = ma.fields.Nested(ReporterSchema)
-    description = ma.fields.String()
+    description = ma.fields.String(allow_none=True, metadata={"description": "null once removed (retention, redaction)"})
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     closed_at = ma.fields.AwareDateTime(allow_none=True)

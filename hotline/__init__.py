@@ -120,6 +120,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.api.access_log",
     "hotline.children.routes",
     "hotline.reporting.monthly_routes",
+    "hotline.api.setup",
 )
 
 

@@ -94,6 +94,19 @@ def import_rules_command(file: str) -> None:
         click.echo(f"rules unchanged; version {version} stays in force")
 
 
+@hotline_cli.command("check")
+def check_command() -> None:
+    """Print one line per set-up warning (what would let a notice reach nobody); always exits 0."""
+    from datetime import UTC, datetime
+
+    from hotline.setup.checks import setup_warnings
+
+    warnings = setup_warnings(datetime.now(UTC))
+    for warning in warnings:
+        click.echo(f"{warning['code']}: {warning['message']}")
+    click.echo(f"{len(warnings)} set-up warnings", err=True)
+
+
 @hotline_cli.command("worker")
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 def worker_command(burst: bool) -> None:

@@ -440,10 +440,11 @@ def _announce_assignments(
     tz: str,
 ) -> None:
     """The "assignment.created" event and the dispatch SMS to every liaison phone, per assignment."""
-    phones = _liaison_phones([a.department for a in created])
+    directory = Directory() if created else None
     local = ZoneInfo(tz)
     for assignment in created:
         sign_due, feedback_due = assignment.sign_due_at, assignment.feedback_due_at
+        reach = directory.reach(("liaisons",), assignment.department)
         transitions.record_event(
             ticket,
             "assignment.created",
@@ -457,18 +458,29 @@ def _announce_assignments(
                 "rule": decision.rule,
                 "sign_due_at": sign_due.isoformat(),
                 "feedback_due_at": feedback_due.isoformat(),
+                **reach.as_data(),
             },
         )
-        body = templates.render(
-            "dispatch",
-            number=ticket.number,
-            urgency=_urgency_name(ref, ticket.urgency),
-            kind="主办" if assignment.role == "lead" else "协办",
-            due=f"{sign_due.astimezone(local):%Y-%m-%d %H:%M}",
-            feedback_due=f"{feedback_due.astimezone(local):%Y-%m-%d %H:%M}",
-            link=_ticket_link(ticket),
-        )
-        for phone in phones.get(assignment.department_id, ()):
+        fields = {
+            "number": ticket.number,
+            "urgency": _urgency_name(ref, ticket.urgency),
+            "kind": "主办" if assignment.role == "lead" else "协办",
+            "due": f"{sign_due.astimezone(local):%Y-%m-%d %H:%M}",
+            "link": _ticket_link(ticket),
+        }
+        if reach.fallback is None:
+            body = templates.render(
+                "dispatch", feedback_due=f"{feedback_due.astimezone(local):%Y-%m-%d %H:%M}", **fields
+            )
+        else:  # the department has no liaison phone: the center is asked to tell it another way
+            body = templates.render("dispatch_unreachable", bureau=assignment.department.name, **fields)
+            log.warning(
+                "assignment %s: %s has no liaison phone; told the %s",
+                assignment.id,
+                assignment.department.code,
+                reach.fallback,
+            )
+        for phone in reach.phones:
             add_message(
                 phone,
                 body,
@@ -477,14 +489,6 @@ def _announce_assignments(
                 assignment_id=assignment.id,
                 emergency=ticket.urgency == "emergency",
             )
-
-
-def _liaison_phones(departments: list[Department]) -> dict[int, list[str]]:
-    """Each department's liaison phones, from the one contacts directory."""
-    if not departments:
-        return {}
-    directory = Directory()
-    return {d.id: directory.liaisons(d) for d in departments}
 
 
 # --- rules administration --------------------------------------------------------------------

@@ -190,7 +190,8 @@ class _Pass:
     def _announce(self, row: Assignment, watched: ladder_module.Watched, rung: Rung, skipped: list[int]) -> None:
         ticket, department = row.ticket, row.department
         emergency = ticket.urgency == "emergency"
-        phones = self.directory.phones(rung.to, department)
+        reach = self.directory.reach(rung.to, department)
+        phones = reach.phones
         body = templates.render(
             _template(rung.level),
             number=ticket.number or f"#{ticket.id}",
@@ -211,7 +212,13 @@ class _Pass:
         self.result.deferred += len(phones) if not_before else 0
         if not phones:
             self.result.unreachable += 1
-            log.warning("assignment %s: ladder level %s has no contacts for %s", row.id, rung.level, ",".join(rung.to))
+            log.warning(
+                "assignment %s: ladder level %s reached nobody (no phone for %s, the department, the center or any "
+                "supervisor): see `flask hotline check`",
+                row.id,
+                rung.level,
+                ",".join(rung.to),
+            )
         record_event(
             ticket,
             "reminder" if rung.level == 0 else f"escalation.level{rung.level}",
@@ -224,7 +231,7 @@ class _Pass:
                 "level": rung.level,
                 "rung": rung.name_en or rung.name,
                 "to": list(rung.to),
-                "recipients": len(phones),
+                **reach.as_data(),
                 "skipped_levels": skipped,
                 "not_before": not_before.isoformat() if not_before else None,
                 "bureau": department.code,

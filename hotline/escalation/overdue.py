@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from hotline.errors import ValidationError
 from hotline.extensions import db
-from hotline.models import Assignment, Department, EscalationStep, Ticket
+from hotline.models import Assignment, Department, EscalationStep, Ticket, TicketEvent
 from hotline.tickets.enums import AssignmentStatus, DeadlineKind
 from hotline.tickets.ladder import overdue_seconds
 from hotline.tickets.watched import WATCHED, states_watching, waiting_sql
@@ -121,6 +121,7 @@ def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_
     department_id = _department_id(bureau)
     rows = db.session.execute(overdue_statement(at, department_id, limit)).mappings()
     items = [dict(row) for row in rows]
+    _add_reach(items)
     total = len(items)
     if total >= limit:
         total = db.session.scalar(overdue_count_statement(at, department_id))
@@ -128,6 +129,36 @@ def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_
     items = sorted(items + visits, key=lambda item: item["due_at"])[:limit]
     items = [dict(item, overdue_seconds=overdue_seconds(item["due_at"], at)) for item in items]
     return {"at": at, "items": items, "total": total + visit_total}
+
+
+def _add_reach(items: list[dict[str, Any]]) -> None:
+    """Who the level each item shows actually reached (the board must not imply a department was
+    told when nobody was): ``escalation_reached`` groups and ``escalation_recipients`` count,
+    from the escalation event; None at level 0 or for steps recorded before this was kept."""
+    escalated = [item for item in items if item["escalation_level"]]
+    for item in items:
+        item["escalation_reached"] = item["escalation_recipients"] = None
+    if not escalated:
+        return
+    events = db.session.execute(
+        sa.select(TicketEvent.assignment_id, TicketEvent.data)
+        .where(
+            TicketEvent.ticket_id.in_({item["ticket_id"] for item in escalated}),
+            TicketEvent.action.like("escalation.level%"),
+        )
+        .order_by(TicketEvent.id)
+    )
+    reach = {}
+    for assignment_id, data in events:
+        if data and "recipients" in data:
+            reach[(assignment_id, data.get("level"), data.get("due_at"))] = data
+    for item in escalated:
+        due = item["due_at"]
+        key = (item["assignment_id"], item["escalation_level"], due.isoformat() if due else None)
+        data = reach.get(key)
+        if data is not None:
+            item["escalation_reached"] = list(data.get("reached") or [])
+            item["escalation_recipients"] = data["recipients"]
 
 
 def overdue_by_department(at: datetime) -> Counter[str]:

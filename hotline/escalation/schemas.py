@@ -38,6 +38,15 @@ class OverdueItemSchema(ma.Schema):
     escalation_level = ma.fields.Integer(
         metadata={"description": "highest ladder level fired for this deadline; 0 = none yet"}
     )
+    escalation_reached = ma.fields.List(
+        ma.fields.String(),
+        allow_none=True,
+        metadata={
+            "description": "who that level's SMS reached: liaisons|heads|center|leading_group|center_office|"
+            "supervisors ([] = nobody); null at level 0"
+        },
+    )
+    escalation_recipients = ma.fields.Integer(allow_none=True, metadata={"description": "phones reached; 0 = nobody"})
 
 
 class OverdueListSchema(ma.Schema):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -28,6 +29,25 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 def _unique(phones: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(p for p in phones if p))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The phones a notice goes to and, for the timeline and the board, which groups they were.
+
+    The department concerned hears of it itself, always (its liaisons). The notice's own
+    audience (a ladder rung's ``to`` groups, or for a dispatch the department's liaisons) is
+    next; if that audience has no phone at all, the protection center's office contacts are
+    told instead, and failing those the supervisors with a phone. ``phones`` empty means the
+    notice reached nobody: a setup warning (``hotline check``), never a silent "sent".
+    """
+
+    phones: list[str]
+    groups: tuple[str, ...]  # liaisons, heads, center, leading_group, center_office, supervisors
+    fallback: str | None  # center_office|supervisors when the intended audience had no phone
+
+    def as_data(self) -> dict:
+        return {"recipients": len(self.phones), "reached": list(self.groups), "fallback": self.fallback}
 
 
 class Directory:
@@ -66,6 +86,31 @@ class Directory:
         return _unique(
             [*(office.head_phones or []), *(office.liaison_phones or []), *self.user_phones[("*", office.id)]]
         )
+
+    def center_office(self) -> list[str]:
+        office = self._department(CENTER)
+        return _unique([*(office.head_phones or []), *(office.liaison_phones or [])]) if office else []
+
+    def supervisors(self) -> list[str]:
+        return _unique(self.user_phones[(Role.SUPERVISOR, None)])
+
+    def reach(self, groups: Iterable[str], department: Department | None) -> Reach:
+        """Who a notice about ``department`` actually reaches (see :class:`Reach`)."""
+        groups = tuple(groups)
+        reached: dict[str, list[str]] = {}
+        own = self.liaisons(department) if department is not None else []
+        if own:
+            reached["liaisons"] = own
+        intended = [group for group in groups if self.phones((group,), department)]
+        for group in intended:
+            reached.setdefault(group, self.phones((group,), department))
+        fallback = None
+        if not intended:
+            for name, phones in (("center_office", self.center_office()), ("supervisors", self.supervisors())):
+                if phones:
+                    reached[name], fallback = phones, name
+                    break
+        return Reach(_unique(p for phones in reached.values() for p in phones), tuple(reached), fallback)
 
     def phones(self, groups: Iterable[str], department: Department | None) -> list[str]:
         """The phones of the named recipient groups, each once, in group order."""

@@ -15,6 +15,8 @@ TEMPLATES: dict[str, str] = {
     # Dispatch (hotline/dispatch/services.py): a new assignment, and the duty alert for emergencies.
     "dispatch": SIGNATURE
     + "派单通知：工单{number}（{urgency}，{kind}）已派至贵单位，请于{due}前签收，{feedback_due}前反馈。{link}",
+    "dispatch_unreachable": SIGNATURE
+    + "派单未送达：工单{number}（{urgency}，{kind}）已派至{bureau}，该单位无联络员手机号，请电话通知其于{due}前签收。{link}",
     "alert": SIGNATURE + "紧急警报：紧急工单{number}（{urgency}）{status}，请值班人员立即处理。{link}",
     # Overdue chasing (hotline/escalation/chaser.py): the ladder's rungs and the daily digest.
     "chase_reminder": SIGNATURE + "催办提醒：工单{number}（{urgency}）请于{due}前完成{kind}，请及时办理。",

@@ -203,6 +203,17 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+def knows_year(year: int) -> bool:
+    """Whether holidays and make-up days of ``year`` are known (library data or the ``[calendar]`` table)."""
+    if any(day.year == year for day in _overrides):
+        return True
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 def add_working_days(start: datetime, days: int, tz: str = DEFAULT_TZ) -> datetime:
     """The moment ``days`` PRC working days after ``start``, counted in ``tz``.
 

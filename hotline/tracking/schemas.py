@@ -135,7 +135,9 @@ class TicketSchema(ma.Schema):
     location = ma.fields.Nested(TicketLocationSchema)
     child = ma.fields.Nested(ChildSchema)
     reporter = ma.fields.Nested(ReporterSchema)
-    description = ma.fields.String(allow_none=True, metadata={"description": "null once removed (retention, redaction)"})
+    description = ma.fields.String(
+        allow_none=True, metadata={"description": "null once removed (retention, redaction)"}
+    )
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     closed_at = ma.fields.AwareDateTime(allow_none=True)

@@ -40,8 +40,15 @@ def index():
     from hotline.auth.services import list_users
     from hotline.dispatch.services import get_rules
     from hotline.reference.services import departments
+    from hotline.setup.checks import setup_warnings
 
-    return render_template("admin/index.html", departments=departments(), users=list_users(), rules=get_rules())
+    return render_template(
+        "admin/index.html",
+        departments=departments(),
+        users=list_users(),
+        rules=get_rules(),
+        warnings=setup_warnings(_now()),
+    )
 
 
 # --- departments ---------------------------------------------------------------------------

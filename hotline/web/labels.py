@@ -161,6 +161,16 @@ MESSAGE_KIND = {
     "digest": _l("Daily digest"),
 }
 
+REACH_GROUP = {
+    "liaisons": _l("the department's liaisons"),
+    "heads": _l("the department's heads"),
+    "center": _l("the protection center"),
+    "leading_group": _l("the leading group office"),
+    "center_office": _l("the center's contacts (fallback)"),
+    "supervisors": _l("supervisors (fallback)"),
+}
+
+
 LINK_REASON = {"child": _l("same child"), "address": _l("same address"), "reporter_phone": _l("same reporter phone")}
 
 

@@ -161,6 +161,7 @@ def init_templating(app: Flask) -> None:
         file_status=lambda code: labels.label(labels.FILE_STATUS, code),
         event_action=labels.event_label,
         escalation_level=lambda code: labels.label(labels.ESCALATION_LEVEL, code),
+        reach_group=lambda code: labels.label(labels.REACH_GROUP, code),
         duration=duration_text,
         page_text=page_text,
         tz_name=lambda tz: _("Beijing time") if tz in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else tz,

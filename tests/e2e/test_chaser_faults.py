@@ -138,14 +138,15 @@ def test_redis_down_during_a_chase_nothing_is_lost(app, make_user, base_config, 
         db.session.remove()
 
     messages = [m for ident in idents for m in chase_messages(ident)]
-    assert len(messages) == 9 and {m.status for m in messages} == {"queued"}
+    # level 1: liaison and head; level 2: the center and, always, the late department's liaison
+    assert len(messages) == 12 and {m.status for m in messages} == {"queued"}
     assert sorted({m.to for m in messages}) == sorted([LIAISON, HEAD, SUPERVISOR])
     assert Queue(NOTIFICATIONS, connection=get_redis()).count == 0  # nothing reached the real Redis
     for ident in idents:
         assert steps(ident) == [("sign", 1), ("sign", 2)]
 
     # Redis is back: the sweep enqueues every row left queued and a worker delivers each once.
-    assert sweep_later() == 9
+    assert sweep_later() == 12
     log = tmp_path / "twilio.jsonl"
     env = dict(TWILIO_ENV, CHASER_TWILIO_LOG=str(log))
     result = run_worker(extra_env=env)
@@ -153,7 +154,7 @@ def test_redis_down_during_a_chase_nothing_is_lost(app, make_user, base_config, 
     assert set(sends_per_message(messages, log).values()) == {1}
     assert sweep_later() == 0
     assert run_worker(extra_env=env).returncode == 0
-    assert len(sent_log(log)) == 9
+    assert len(sent_log(log)) == 12
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.status != "sent")) == 0
 
 

@@ -28,3 +28,24 @@ def test_figures_page_with_far_dates_shows_the_problem(signed_in):
 def test_too_long_page_url_is_an_html_414(pages):
     response = pages.get("/status?code=" + "1" * 5000)
     assert response.status_code == 414 and response.mimetype == "text/html"
+
+
+def test_admin_page_lists_setup_warnings(signed_in):
+    admin = signed_in("admin")
+    html = text(admin.get("/admin/?lang=zh"))
+    assert "安装检查提示" in html
+    assert 'data-code="escalation_rung_reaches_nobody"' in html
+    assert 'data-code="department_without_liaison_phone"' in html
+
+
+def test_timeline_and_board_say_who_was_reached(signed_in, app):
+    from hotline.escalation.chaser import chase_overdue
+    from tests.factories_chaser import local, make_ticket
+
+    ticket = make_ticket(local("2026-03-09 14:00"))
+    chase_overdue(local("2026-03-13 14:00"))  # level 3 with no phone anywhere
+    supervisor = signed_in("supervisor")
+    detail = text(supervisor.get(f"/tickets/{ticket.id}?lang=zh"))
+    assert "未通知到任何人" in detail
+    board = text(supervisor.get("/supervisor/overdue?lang=zh"))
+    assert "未通知到任何人" in board

@@ -24,10 +24,11 @@ from hotline.errors import EmbeddedRedisUnavailable
 
 log = logging.getLogger(__name__)
 
+SWEEP = "sweep"  # the outbox sweep alone: never behind a backlog of sends
 NOTIFICATIONS = "notifications"
 CHASER = "chaser"
 DEFAULT = "default"
-QUEUE_NAMES = (NOTIFICATIONS, CHASER, DEFAULT)
+QUEUE_NAMES = (SWEEP, NOTIFICATIONS, CHASER, DEFAULT)  # a worker takes from the first non-empty one
 
 SEND_RETRY = Retry(max=4, interval=[10, 30, 120, 600])
 

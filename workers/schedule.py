@@ -9,12 +9,12 @@ day even with several schedulers, a restart or a slow queue.
 
 from rq import cron
 
-from hotline.queues import CHASER, NOTIFICATIONS
+from hotline.queues import CHASER, SWEEP
 from workers import jobs
 
 # (function, queue, options): one place to read what runs when.
 SCHEDULE = [
-    (jobs.sweep_outbox, NOTIFICATIONS, {"interval": 60}),
+    (jobs.sweep_outbox, SWEEP, {"interval": 60}),
     (jobs.chase_overdue, CHASER, {"interval": 60}),
     (jobs.send_daily_digest, CHASER, {"interval": 60}),
 ]

@@ -63,15 +63,41 @@ def _retry() -> Retry:
     return Retry(max=len(intervals), interval=intervals)
 
 
-def enqueue_send(message_id: int, at: datetime | None = None) -> bool:
-    """Hand a message to the workers. False (and logged) when Redis cannot be reached."""
+def send_job_id(message_id: int, suffix: str = "") -> str:
+    """The RQ job id of a row's send job: derived from the row, so a row has one job at a time
+    (re-enqueueing the same id replaces the job instead of adding a second one)."""
+    return f"send-message-{message_id}{suffix}"
+
+
+WAITING = ("queued", "scheduled", "deferred")  # RQ job states that will still run by themselves
+
+
+def waiting_jobs(message_ids: list[int]) -> set[int]:
+    """Which of these rows have a send job that is still waiting to run (one Redis round trip)."""
+    if not message_ids:
+        return set()
+    from rq.job import Job
+
+    from hotline.queues import get_redis
+
+    pipe = get_redis().pipeline(transaction=False)
+    for ident in message_ids:
+        pipe.hget(Job.key_for(send_job_id(ident)), "status")
+    statuses = pipe.execute()
+    return {ident for ident, status in zip(message_ids, statuses, strict=True) if status and status.decode() in WAITING}
+
+
+def enqueue_send(message_id: int, at: datetime | None = None, *, at_front: bool = False, suffix: str = "") -> bool:
+    """Hand a message to the workers under its row's job id. False (and logged) when Redis cannot
+    be reached. ``at_front`` for rows the sweep rescues: they have waited long enough already."""
     try:
+        job_id = send_job_id(message_id, suffix)
         if at is not None:
             from hotline.queues import get_queue
 
-            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=_retry())
+            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=_retry(), job_id=job_id)
         else:
-            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=_retry())
+            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=_retry(), job_id=job_id, at_front=at_front)
         return True
     except (RedisError, OSError, RuntimeError) as exc:
         log.warning(

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from redis.exceptions import RedisError
 
 from hotline.extensions import db
 from hotline.models import Message, MessageKind, MessageStatus
 from hotline.notify import templates
-from hotline.notify.outbox import add_message, enqueue_send, retry_intervals
+from hotline.notify.outbox import add_message, enqueue_send, retry_intervals, waiting_jobs
 from hotline.notify.senders import PermanentSendError, TransientSendError, get_sender
 from hotline.pagination import paginate
 
@@ -67,7 +68,8 @@ def send_message(message_id: int, now: datetime) -> str:
     if message.status != MessageStatus.QUEUED:
         return "already " + message.status
     if message.not_before and message.not_before > now and not message.emergency:
-        enqueue_send(message_id, at=message.not_before)
+        # This very job is running under the row's job id: the later one gets its own.
+        enqueue_send(message_id, at=message.not_before, suffix="-later")
         return "deferred"
     if message.attempts >= max_attempts():
         # Every attempt is spent (say the jobs kept dying on an unexpected error): stop here.
@@ -119,7 +121,15 @@ def _finish(message: Message, status: MessageStatus, error: str | None = None) -
 
 
 def sweep_outbox(now: datetime, limit: int = 500) -> int:
-    """Re-enqueue rows left queued (Redis was down, a process died). Returns how many."""
+    """Re-enqueue rows left queued (Redis was down, a sender died). Returns how many.
+
+    Runs every minute on its own queue (``queues.SWEEP``), so a backlog of sends never delays
+    it. A row is taken when its lease ran out (its sender died or hung: rows like these come
+    first) or when it has been waiting ``SWEEP_GRACE`` without a lease; a row whose job is still
+    waiting in RQ is left alone, so a backlog is never queued twice. Rescued rows go to the
+    front of the notifications queue: an expired lease is sent again within lease + 60 s.
+    """
+    expired_first = sa.case((Message.claimed_until.is_(None), 1), else_=0)
     ids = db.session.scalars(
         sa.select(Message.id)
         .where(
@@ -128,12 +138,20 @@ def sweep_outbox(now: datetime, limit: int = 500) -> int:
             sa.or_(Message.not_before.is_(None), Message.not_before <= now, Message.emergency.is_(True)),
             sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now),
         )
-        .order_by(Message.id)
+        .order_by(expired_first, Message.id)
         .limit(limit)
     ).all()
+    db.session.rollback()  # end the read before talking to Redis
+    try:
+        waiting = waiting_jobs(list(ids))
+    except (RedisError, OSError, RuntimeError) as exc:
+        log.warning("outbox sweep: Redis unavailable (%s); next sweep tries again", type(exc).__name__)
+        return 0
     enqueued = 0
     for ident in ids:
-        if not enqueue_send(ident):
+        if ident in waiting:
+            continue
+        if not enqueue_send(ident, at_front=True):
             break  # Redis is still down: the next sweep tries again
         enqueued += 1
     return enqueued

@@ -59,7 +59,9 @@ def from_environment(instance_path: Path) -> dict:
         "HOTLINE_PHONE_DISPLAY": (env.get("HOTLINE_PHONE_DISPLAY") or "").strip(),
         "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
         "HOTLINE_PUBLIC_RATE_LIMIT": env.get("HOTLINE_PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT,
+        # Failed sign-ins per (client address, user name), and per address whatever the name.
         "HOTLINE_LOGIN_RATE_LIMIT": env.get("HOTLINE_LOGIN_RATE_LIMIT") or "10 per minute",
+        "HOTLINE_LOGIN_ADDRESS_RATE_LIMIT": env.get("HOTLINE_LOGIN_ADDRESS_RATE_LIMIT") or "60 per minute;600 per hour",
         "HOTLINE_DUTY_PHONES": _split(env.get("HOTLINE_DUTY_PHONES")),
         "HOTLINE_OPERATOR_PHONES": _split(env.get("HOTLINE_OPERATOR_PHONES")),
         "HOTLINE_TOKEN_TTL_HOURS": int(env.get("HOTLINE_TOKEN_TTL_HOURS") or 12),

@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.limits import sign_in_limits
 from hotline.auth.services import issue_token
-from hotline.extensions import limiter
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
 
@@ -33,14 +33,10 @@ class MeSchema(ma.Schema):
     phone = ma.fields.String(allow_none=True)
 
 
-def _login_limit() -> str:
-    return current_app.config["HOTLINE_LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
-    # Only failed sign-ins count against the limit, per client address.
-    decorators = [limiter.limit(_login_limit, deduct_when=lambda response: response.status_code == 401)]
+    # Only failed sign-ins count: per (address, user name), and a higher ceiling per address.
+    decorators = sign_in_limits()
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)

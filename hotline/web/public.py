@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from hotline.auth.limits import sign_in_limits
 from hotline.errors import NotFound, Unauthorized
 from hotline.extensions import limiter
 from hotline.web import labels
@@ -22,8 +23,7 @@ def _public_limit() -> str:
     return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
 
 
-def _login_limit() -> str:
-    return current_app.config["HOTLINE_LOGIN_RATE_LIMIT"]
+_name_limit, _address_limit = sign_in_limits(methods=["POST"])  # shared with the API's sign-in
 
 
 def _no_store(response):
@@ -101,7 +101,8 @@ def status():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+@_name_limit
+@_address_limit
 def login():
     from hotline.auth.services import authenticate
 

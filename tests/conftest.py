@@ -214,7 +214,8 @@ def login(client, make_user):
 def run_worker(service_env):
     """Run a real ``rq worker`` process in burst mode against the test Redis and database."""
 
-    def run(extra_env: dict[str, str] | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
+    # Generous: on a busy 2-core machine a burst worker has been seen taking ~4 s per send.
+    def run(extra_env: dict[str, str] | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
         env = dict(service_env, **(extra_env or {}))
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "hotline", "worker", "--burst"],

@@ -19,7 +19,26 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist (``-n N``) each worker gets its own database, ``<name>_<worker>``, created
+    beside the given one: the workers truncate their tables between tests and must not share them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    engine = sa.create_engine(
+        f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}) is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
 def _fresh_postgres(url: str) -> str:
+    url = _per_worker(url)
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))

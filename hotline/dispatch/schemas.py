@@ -12,6 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from hotline import bounds
 from hotline.models import Channel
 from hotline.tracking.schemas import (  # noqa: F401  (re-exported: the ticket bodies are built from them)
     ChildSchema,
@@ -102,7 +103,7 @@ class RulesSchema(ma.Schema):
 
 
 class RulesQuerySchema(ma.Schema):
-    version = ma.fields.Integer(validate=validate.Range(min=1))
+    version = ma.fields.Integer(validate=validate.Range(min=1, max=bounds.MAX_ID))
 
 
 class RulesUpdateSchema(ma.Schema):
@@ -111,7 +112,7 @@ class RulesUpdateSchema(ma.Schema):
 
     rules = ma.fields.List(ma.fields.Raw(), required=True)
     version = ma.fields.Raw(load_default=None)
-    base_version = ma.fields.Integer(load_default=None, allow_none=True)
+    base_version = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(max=bounds.MAX_ID))
     created_at = ma.fields.Raw(load_default=None)
     created_by = ma.fields.Raw(load_default=None)
 

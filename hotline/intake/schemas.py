@@ -146,7 +146,10 @@ class TicketPatchSchema(StorableTextSchema, CodesCheckedSchema):
     subject_categories = _codes(validate=validate.Length(max=20))
     urgency = ma.fields.String()
     reporter = ma.fields.Nested(ReporterPatchSchema)
-    version = ma.fields.Integer(metadata={"description": "the version you edited; 409 if the ticket changed since"})
+    version = ma.fields.Integer(
+        validate=validate.Range(min=0, max=bounds.MAX_ID),
+        metadata={"description": "the version you edited; 409 if the ticket changed since"},
+    )
 
     @ma.validates_schema
     def _not_empty(self, data, **kwargs) -> None:

@@ -26,7 +26,7 @@ class MessageListSchema(ma.Schema):
 
 
 class MessageQuerySchema(ma.Schema):
-    ticket_id = ma.fields.Integer()
+    ticket_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=bounds.MAX_ID))
     to = ma.fields.String()
     status = ma.fields.String(validate=ma.validate.OneOf(["queued", "sent", "delivered", "failed"]))
     kind = ma.fields.String()

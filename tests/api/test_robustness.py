@@ -166,3 +166,13 @@ class TestDatabaseAway:
         response = client.get("/readyz")
         assert response.status_code == 503 and "database" in response.json["failed"]
         assert int(response.headers["Retry-After"]) > 0
+
+
+def test_ids_in_queries_and_bodies_beyond_range_are_422(login):
+    supervisor = login("supervisor")
+    for url in (f"/api/v1/messages?ticket_id={BEYOND}", f"/api/v1/rules?version={BEYOND}"):
+        response = supervisor.get(url)
+        assert response.status_code == 422, (url, response.json)
+    admin = login("admin")
+    response = admin.put("/api/v1/rules", json={"rules": [], "base_version": 2**40})
+    assert response.status_code == 422 and "base_version" in response.json["errors"]

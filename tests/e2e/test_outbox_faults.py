@@ -69,9 +69,8 @@ def _sweep() -> int:
 
 def test_sigkill_at_random_points_loses_nothing(app, service_env, tmp_path):
     fake = FakeTwilio(tmp_path)
-    env = dict(
-        service_env,
-        **fake.env,
+    env = dict(service_env, **fake.env)
+    env.update(
         FAKE_TWILIO_DELAY_MS="250",  # recorded first: a kill while waiting has "sent" unknowingly
         HOTLINE_SEND_LEASE_SECONDS=str(LEASE_SECONDS),
     )

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from hotline import bounds
+from hotline.tickets.enums import MessageKind, MessageStatus
 
 
 class MessageSchema(ma.Schema):
@@ -28,8 +29,8 @@ class MessageListSchema(ma.Schema):
 class MessageQuerySchema(ma.Schema):
     ticket_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=bounds.MAX_ID))
     to = ma.fields.String()
-    status = ma.fields.String(validate=ma.validate.OneOf(["queued", "sent", "delivered", "failed"]))
-    kind = ma.fields.String()
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in MessageStatus]))
+    kind = ma.fields.String(validate=ma.validate.OneOf([k.value for k in MessageKind]))
     page = bounds.page_field()
     per_page = bounds.per_page_field(100, 500)
 

@@ -80,6 +80,8 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
         "due_at": local("2026-03-10 09:00").astimezone(UTC).isoformat(),
         "overdue_seconds": 6 * 3600,
         "escalation_level": 1,
+        "escalation_reached": ["liaisons", "heads"],
+        "escalation_recipients": 2,
     }
     assert third["overdue_seconds"] == 3600 and third["escalation_level"] == 1
     assert first["escalation_level"] == 2

@@ -176,3 +176,10 @@ def test_ids_in_queries_and_bodies_beyond_range_are_422(login):
     admin = login("admin")
     response = admin.put("/api/v1/rules", json={"rules": [], "base_version": 2**40})
     assert response.status_code == 422 and "base_version" in response.json["errors"]
+
+
+def test_unknown_message_kind_or_status_is_422(login):
+    supervisor = login("supervisor")
+    for query in ("kind=", "kind=x", "status=bogus"):
+        response = supervisor.get(f"/api/v1/messages?{query}")
+        assert response.status_code == 422, (query, response.json)

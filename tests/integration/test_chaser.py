@@ -164,7 +164,7 @@ def test_cli_pass_and_service_pass_share_the_steps(app, make_user, flask_cli, ru
     env, log = twilio_env(tmp_path)
     assert run_worker(extra_env=env).returncode == 0
     messages = chase_messages(ident)
-    assert sorted(m.to for m in messages) == sorted([LIAISON, HEAD, SUPERVISOR])
+    assert sorted(m.to for m in messages) == sorted([LIAISON, HEAD, SUPERVISOR, LIAISON])  # level 2: the department too
     assert_each_sent_once(messages, log)
 
 

@@ -24,10 +24,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     _load_calendar()
+    _wire_features()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _wire_features() -> None:
+    """Packages that build on escalation join its pass, queue and digest here
+    (hotline.escalation.hooks); their tables join the shared metadata by being imported."""
+    from hotline.children import wiring
+
+    wiring.register()
 
 
 def _load_calendar() -> None:

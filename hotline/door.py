@@ -14,7 +14,8 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestURITooLarge
 
-from hotline import bounds, textguard
+import hotline.bounds as bounds
+import hotline.textguard as textguard
 from hotline.auth.access import authorize, roles_for
 from hotline.errors import ValidationError
 

@@ -461,7 +461,3 @@ class DigestRun(db.Model):
     overdue: Mapped[int] = mapped_column(default=0)
     messages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-# Feature tables that live with their package but share this metadata (migrations, tests).
-import hotline.children.models  # noqa: E402, F401

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from hotline import worker
+import hotline.worker as worker
 from hotline.worker import current_job_id, install_job_logging  # noqa: F401  (re-exported)
 
 log = logging.getLogger("workers.jobs")

@@ -13,7 +13,7 @@ import hashlib
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.extensions import limiter
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from hotline.children import schedule
 from hotline.children.models import ChildFile
-from hotline.children.services import _apply_changes, _event, _new_file, _street_codes
+from hotline.children.services import _apply_changes, _event, _new_file, _street_codes, _tz
 from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import User
@@ -194,8 +194,9 @@ def check_sheet(rows: list[list[str]], today: date) -> tuple[list[tuple[int, dic
     return clean_rows, errors
 
 
-def import_survey(content: bytes, *, actor: User, now: datetime, tz: Any) -> dict[str, Any]:
+def import_survey(content: bytes, *, actor: User, now: datetime, tz: Any = None) -> dict[str, Any]:
     """Check the whole sheet; store it only when every row is right (one transaction)."""
+    tz = tz or _tz()
     rows, errors = check_sheet(read_rows(content), now.astimezone(tz).date())
     if errors:
         db.session.rollback()

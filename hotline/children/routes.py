@@ -15,7 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import STAFF, current_actor, roles_required
-from hotline.children import services
+from hotline.children import importing, services
 from hotline.children.schemas import (
     ChildFileCreateSchema,
     ChildFileDetailSchema,
@@ -137,7 +137,7 @@ class ChildImport(MethodView):
         Any bad row: `errors` lists every bad row and field (the header is row 1) and nothing
         is stored. The same child (name + birth date + street) again updates its file.
         """
-        return services.import_survey(files["file"].read(), actor=current_actor(), now=_now())
+        return importing.import_survey(files["file"].read(), actor=current_actor(), now=_now())
 
 
 allow_upload("children.ChildImport", "HOTLINE_IMPORT_MAX_BYTES")
@@ -151,5 +151,5 @@ class ChildImportTemplate(MethodView):
     @blp.response(200, description="the empty survey sheet (XLSX, or CSV with `format=csv`)")
     def get(self, args):
         """The survey sheet to fill in: the header row, and (XLSX) a sheet explaining each column."""
-        content, mimetype, filename = services.survey_template(args["format"])
+        content, mimetype, filename = importing.template(args["format"])
         return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})

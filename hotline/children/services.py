@@ -502,22 +502,6 @@ def suggest_files(ticket: Ticket, actor: User, limit: int = 5) -> list[ChildFile
     )
 
 
-# --- the survey import ----------------------------------------------------------------------
-
-
-def import_survey(content: bytes, *, actor: User, now: datetime) -> dict[str, Any]:
-    """Import a survey sheet as a whole (``hotline.children.importing``)."""
-    from hotline.children.importing import import_survey as run
-
-    return run(content, actor=actor, now=now, tz=_tz())
-
-
-def survey_template(fmt: str) -> tuple[bytes, str, str]:
-    from hotline.children.importing import template
-
-    return template(fmt)
-
-
 # --- visits ------------------------------------------------------------------------------------
 
 

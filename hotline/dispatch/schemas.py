@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.models import Channel
 from hotline.tracking.schemas import (  # noqa: F401  (re-exported: the ticket bodies are built from them)
     ChildSchema,

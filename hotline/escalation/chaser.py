@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from hotline.escalation import hooks
 from hotline.escalation.overdue import overdue_by_department
 from hotline.extensions import db
 from hotline.models import Assignment, DigestRun, EscalationStep, MessageKind, ReferenceCode
@@ -267,9 +268,9 @@ def chase_overdue(now: datetime, batch_size: int = BATCH_SIZE) -> ChaseResult:
         except Exception:
             db.session.rollback()
             raise
-    from hotline.children.chaser import chase_visits  # late visits: the same ladder, its own step
-
-    chase.result.visits = chase_visits(now, chase.ladder)
+    visit_hooks = hooks.visits()  # late visits (hotline.children): the same ladder, their own step
+    if visit_hooks is not None:
+        chase.result.visits = visit_hooks.chase(now, chase.ladder)
     log.info("%s", chase.result.summary())
     return chase.result
 

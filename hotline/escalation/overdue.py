@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hotline.errors import ValidationError
+from hotline.escalation import hooks
 from hotline.extensions import db
 from hotline.models import Assignment, Department, EscalationStep, Ticket, TicketEvent
 from hotline.tickets.enums import AssignmentStatus, DeadlineKind
@@ -116,8 +117,6 @@ def _department_id(bureau: str | None) -> int | None:
 
 def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     """Items late at ``at`` (default: now), most overdue first, at most ``limit``; ``total`` counts all."""
-    from hotline.children.overdue import late_visits  # late visits share the queue (kind "visit")
-
     department_id = _department_id(bureau)
     rows = db.session.execute(overdue_statement(at, department_id, limit)).mappings()
     items = [dict(row) for row in rows]
@@ -125,7 +124,8 @@ def overdue_queue(at: datetime, bureau: str | None = None, limit: int = DEFAULT_
     total = len(items)
     if total >= limit:
         total = db.session.scalar(overdue_count_statement(at, department_id))
-    visits, visit_total = late_visits(at, bureau, limit)
+    visit_hooks = hooks.visits()  # late visits (hotline.children) share the queue (kind "visit")
+    visits, visit_total = visit_hooks.late(at, bureau, limit) if visit_hooks is not None else ([], 0)
     items = sorted(items + visits, key=lambda item: item["due_at"])[:limit]
     items = [dict(item, overdue_seconds=overdue_seconds(item["due_at"], at)) for item in items]
     return {"at": at, "items": items, "total": total + visit_total}
@@ -173,7 +173,7 @@ def overdue_by_department(at: datetime) -> Counter[str]:
             .group_by(Department.code)
         )
         counts.update({code: count for code, count in rows})
-    from hotline.children.overdue import late_visits_by_office
-
-    counts.update(late_visits_by_office(at))
+    visit_hooks = hooks.visits()
+    if visit_hooks is not None:
+        counts.update(visit_hooks.late_by_office(at))
     return counts

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import current_app
 
-from hotline import bounds
+import hotline.bounds as bounds
 
 PHONE = ma.validate.Regexp(r"^\+[1-9]\d{6,14}$", error="must be an E.164 number, e.g. +8613800000000")
 

@@ -11,7 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.dispatch.schemas import DESCRIPTION, ChildSchema, CodesCheckedSchema, LocationSchema, ReporterSchema
 from hotline.textguard import unstorable_text
 

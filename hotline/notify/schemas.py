@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.tickets.enums import MessageKind, MessageStatus
 
 

@@ -231,7 +231,7 @@ def monthly_report(month: str, *, now: datetime, tz: str) -> dict[str, Any]:
 def _clean(value: Any) -> Any:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    from hotline.web.spreadsheets import neutralise
+    from hotline.reporting.spreadsheets import neutralise
 
     value = neutralise(value)
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

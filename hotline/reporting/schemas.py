@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.reporting.stats import FIGURES
 
 

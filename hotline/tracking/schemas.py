@@ -11,7 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from hotline import bounds
+import hotline.bounds as bounds
 from hotline.models import Channel
 from hotline.tickets import lifecycle
 from hotline.tracking.related import related_tickets

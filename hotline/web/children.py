@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from hotline.children import schedule
+from hotline.children import importing, schedule
 from hotline.children import services as files
 from hotline.children.schemas import ChildFileCreateSchema, ChildFileQuerySchema, VisitCreateSchema
 from hotline.errors import DomainError, ValidationError
@@ -221,7 +221,7 @@ def survey_import():
             }
         else:
             try:
-                result = files.import_survey(upload.read(), actor=actor(), now=_now())
+                result = importing.import_survey(upload.read(), actor=actor(), now=_now())
             except ValidationError as exc:
                 messages = _flat(exc.errors or {}).get("file") or [exc.message]
                 result = {
@@ -238,7 +238,7 @@ allow_upload("children_pages.survey_import", "HOTLINE_IMPORT_MAX_BYTES")
 @bp.route("/import/template.<any(xlsx, csv):fmt>")
 @page_roles(*SUPERVISION)
 def survey_template(fmt: str):
-    content, mimetype, filename = files.survey_template(fmt)
+    content, mimetype, filename = importing.template(fmt)
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from hotline.bounds import MAX_YEAR, MIN_YEAR
 from hotline.errors import ValidationError
 from hotline.models import Role
-from hotline.web import labels, spreadsheets
+from hotline.reporting import spreadsheets
+from hotline.web import labels
 from hotline.web.access import actor, page_roles
 from hotline.web.supervisor import local_today, month_bounds, period_from_args
 from hotline.web.templating import localtime, ref_name

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
-from hotline.web import charts, spreadsheets
+from hotline.reporting import spreadsheets
+from hotline.web import charts
 
 
 @pytest.mark.parametrize(

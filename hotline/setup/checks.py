@@ -30,8 +30,14 @@ def _names(departments: list[Department]) -> str:
     return shown + (f" 等{len(departments)}个 ({len(departments)} in all)" if len(departments) > LISTED else "")
 
 
-def _warning(code: str, message: str, **details: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, **details}
+def _names_zh(departments: list[Department]) -> str:
+    shown = "、".join(d.name for d in departments[:LISTED])
+    return shown + (f" 等{len(departments)}个" if len(departments) > LISTED else "")
+
+
+def _warning(code: str, message: str, zh: str, **details: Any) -> dict[str, Any]:
+    """``message`` is bilingual (API, CLI); ``zh`` is the Chinese alone, for the Chinese pages."""
+    return {"code": code, "message": message, "zh": zh, **details}
 
 
 def setup_warnings(now: datetime) -> list[dict[str, Any]]:
@@ -52,6 +58,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                 "department_without_liaison_phone",
                 f"{department.name}({department.code}) 没有联络员手机号：派单和催办短信改发中心 "
                 "has no liaison phone: its dispatch and chasing SMS go to the center instead",
+                f"{department.name} 没有联络员手机号：派单和催办短信改发中心",
                 department=department.code,
             )
         )
@@ -65,6 +72,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                     "escalation_rung_reaches_nobody",
                     f"{label} 无人可通知 would reach nobody (no phone for {', '.join(rung.to)}, the department, "
                     f"the center's contacts or any supervisor) for: {_names(nobody)}",
+                    f"第{rung.level}级 {rung.name} 无人可通知（部门、中心联系人和督办员都没有手机号）：{_names_zh(nobody)}",
                     level=rung.level,
                     departments=[d.code for d in nobody],
                 )
@@ -76,6 +84,8 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                 _warning(
                     "escalation_rung_falls_back",
                     f"{label}：{', '.join(shared)} 没有手机号，改发{fallback} has no phone; sent to the {fallback} instead",
+                    f"第{rung.level}级 {rung.name}：中心或领导小组办公室没有手机号，改发"
+                    + ("中心联系人" if directory.center_office() else "督办员"),
                     level=rung.level,
                 )
             )
@@ -88,6 +98,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                     "calendar_year_unknown",
                     f"工作日历不含{year}年的节假日安排：期限按周一至周五计算 the working-day calendar does not know {year}: "
                     "deadlines count Monday-Friday; add the holidays under [calendar] in reference.toml",
+                    f"工作日历不含{year}年的节假日安排：期限按周一至周五计算，请在参考数据文件中补录节假日",
                     year=year,
                 )
             )
@@ -98,6 +109,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                 "secret_key_from_instance",
                 f"SECRET_KEY 未设置，使用 {key_file} 中生成的密钥 SECRET_KEY is unset: the key generated in {key_file} "
                 "is used; set SECRET_KEY for every process in production",
+                "未设置密钥环境变量，正在使用实例目录中生成的密钥；生产环境请为每个进程设置密钥",
             )
         )
     return warnings

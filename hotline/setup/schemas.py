@@ -13,7 +13,8 @@ class WarningSchema(ma.Schema):
             "escalation_rung_falls_back|calendar_year_unknown|secret_key_from_instance"
         },
     )
-    message = ma.fields.String(required=True)
+    message = ma.fields.String(required=True, metadata={"description": "Chinese, then English"})
+    zh = ma.fields.String(metadata={"description": "the message in Chinese alone (the Chinese pages show it)"})
     department = ma.fields.String()
     departments = ma.fields.List(ma.fields.String())
     level = ma.fields.Integer()

@@ -41,13 +41,16 @@ def index():
     from hotline.dispatch.services import get_rules
     from hotline.reference.services import departments
     from hotline.setup.checks import setup_warnings
+    from hotline.web.i18n import is_english
 
+    english = is_english()
+    warnings = [dict(w, message=w["message"] if english else w["zh"]) for w in setup_warnings(_now())]
     return render_template(
         "admin/index.html",
         departments=departments(),
         users=list_users(),
         rules=get_rules(),
-        warnings=setup_warnings(_now()),
+        warnings=warnings,
     )
 
 

@@ -88,10 +88,7 @@ def _insert_new_steps(rows: list[dict]) -> set[int]:
 
 
 def _template(level: int) -> str:
-    if level == 0:
-        return "visit_reminder"
-    name = f"visit_level{level}"
-    return name if name in templates.TEMPLATES else "visit_escalation"
+    return templates.ladder_template("visit", level)
 
 
 class _VisitPass:

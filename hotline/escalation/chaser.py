@@ -103,10 +103,7 @@ def _local_text(moment: datetime, tz: str) -> str:
 
 
 def _template(level: int) -> str:
-    if level == 0:
-        return "chase_reminder"
-    name = f"chase_level{level}"
-    return name if name in templates.TEMPLATES else "chase_escalation"
+    return templates.ladder_template("chase", level)
 
 
 class _Pass:

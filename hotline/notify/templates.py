@@ -81,3 +81,12 @@ def render(name: str, **fields: str) -> str:
     if unknown:
         raise ValueError(f"template {name} uses fields not allowed in SMS: {sorted(unknown)}")
     return template.format(**fields)
+
+
+def ladder_template(prefix: str, level: int) -> str:
+    """The SMS template of a ladder rung: ``<prefix>_reminder`` at level 0, ``<prefix>_level<N>``
+    where one is written for that level, else ``<prefix>_escalation`` (assignments and visits alike)."""
+    if level == 0:
+        return f"{prefix}_reminder"
+    name = f"{prefix}_level{level}"
+    return name if name in TEMPLATES else f"{prefix}_escalation"

@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -165,7 +166,7 @@ def main() -> None:
     env.update(
         DATABASE_URL=args.database,
         REDIS_URL=args.redis,
-        SECRET_KEY="bench-secret",
+        SECRET_KEY=secrets.token_urlsafe(48),  # a key written in the source is refused
         HOTLINE_PUBLIC_URL="https://hotline.example.org",
         HOTLINE_DUTY_PHONES="+8613900000001",
     )

@@ -35,7 +35,8 @@ def from_environment(instance_path: Path) -> dict:
     load_dotenv(ROOT / ".env", override=False)
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-change-me",
+        # Unset: a random key kept in instance/secret_key (hotline.secret_key), checked at start.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL") or "",
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),

@@ -171,6 +171,9 @@ class User(db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every web session's id: raising it (sign-out, disable) ends all of the user's
+    # web sessions at once, on the server, whatever copies of the cookie exist.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
@@ -193,7 +196,8 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user id: ``"<id>:<session_epoch>"`` (see ``session_epoch``)."""
+        return f"{self.id}:{self.session_epoch}"
 
 
 class ApiToken(db.Model):

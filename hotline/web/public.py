@@ -103,7 +103,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    from hotline.auth.services import end_web_sessions
+
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        end_web_sessions(current_user.id)  # copies of the cookie stop working too
     logout_user()
     session.clear()
     if lang:

@@ -165,7 +165,7 @@ def test_the_look_up_leaks_no_names_addresses_or_contacts(client, login, make_us
     make_user("王警官", "liaison", bureau="public_security", phone="+8613600000002")
     operator = login("operator", username="操作员赵")
     assert operator.post(f"/api/v1/tickets/{ticket_id}/dispatch", json={}).status_code == 200
-    liaison_token = client.post("/api/v1/auth/tokens", json={"username": "王警官", "password": "secret-pw"}).json[
+    liaison_token = client.post("/api/v1/auth/tokens", json={"username": "王警官", "password": "secret-pw-long"}).json[
         "token"
     ]
     (assignment,) = db.session.get(Ticket, ticket_id).assignments

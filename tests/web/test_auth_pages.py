@@ -49,11 +49,11 @@ def test_sign_in_follows_a_local_next_only(pages, make_user):
     make_user("sup", "supervisor")
     page = pages.get("/supervisor/figures")
     assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
-    response = pages.post("/login?next=/supervisor/figures", {"username": "sup", "password": "secret-pw"})
+    response = pages.post("/login?next=/supervisor/figures", {"username": "sup", "password": "secret-pw-long"})
     assert response.headers["Location"] == "/supervisor/figures"
     pages.post("/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = pages.post("/login?next=" + evil, {"username": "sup", "password": "secret-pw"})
+        response = pages.post("/login?next=" + evil, {"username": "sup", "password": "secret-pw-long"})
         assert response.headers["Location"] == "/supervisor/", evil
         pages.post("/logout")
 
@@ -75,12 +75,12 @@ def test_sign_out_needs_post_and_token(signed_in):
 
 def test_a_post_without_the_csrf_token_is_400(pages, make_user):
     make_user("op", "operator")
-    response = pages.post("/login", {"username": "op", "password": "secret-pw"}, csrf=False)
+    response = pages.post("/login", {"username": "op", "password": "secret-pw-long"}, csrf=False)
     assert response.status_code == 400
     assert "text/html" in response.headers["Content-Type"]
     assert (
         pages.post(
-            "/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False
+            "/login", {"username": "op", "password": "secret-pw-long", "csrf_token": "forged"}, csrf=False
         ).status_code
         == 400
     )
@@ -88,7 +88,7 @@ def test_a_post_without_the_csrf_token_is_400(pages, make_user):
 
 def test_the_api_and_webhooks_need_no_csrf_token(client, make_user):
     make_user("op", "operator")
-    response = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw"})
+    response = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw-long"})
     assert response.status_code == 201
     assert client.post("/twilio/does-not-exist").status_code == 404  # routing, not a CSRF refusal
 

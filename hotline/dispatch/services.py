@@ -263,6 +263,10 @@ def create_ticket(
         raise ValidationError(INVALID, errors)
     external = dict(external or {})
     location, child, reporter = data.get("location") or {}, data.get("child") or {}, data.get("reporter") or {}
+    if reporter.get("anonymous"):
+        # Anonymous on any channel (the public form, an operator's call): nothing that
+        # identifies the reporter is stored, whatever was typed.
+        reporter = {"anonymous": True}
     types = list(dict.fromkeys(data.get("protection_types") or ()))
     secret = _random_digits(SECRET_DIGITS)
     try:

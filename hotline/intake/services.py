@@ -278,4 +278,7 @@ def _apply(ticket: Ticket, data: dict[str, Any]) -> set[str]:
         for key, attr in fields.items():
             if key in (data.get(group) or {}):
                 put(attr, data[group][key], f"{group}.{key}")
+    if ticket.reporter_anonymous:  # an anonymous reporter is never stored (see create_ticket)
+        put("reporter_name", None, "reporter.name")
+        put("reporter_phone", None, "reporter.phone")
     return changed

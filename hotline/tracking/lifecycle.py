@@ -116,7 +116,7 @@ EXTENSION: dict[tuple[str, str], str] = {
 TABLES = {"ticket": TICKET, "assignment": ASSIGNMENT, "extension": EXTENSION}
 
 TICKET_STATES = ("new", "dispatched", "in_progress", "awaiting_verification", "closed", "cancelled")
-ASSIGNMENT_STATES = ("pending", "accepted", "return_requested", "returned", "completed")
+ASSIGNMENT_STATES = ("pending", "accepted", "return_requested", "returned", "completed", "withdrawn")
 EXTENSION_STATES = ("pending", "approved", "rejected")
 STATES = {"ticket": TICKET_STATES, "assignment": ASSIGNMENT_STATES, "extension": EXTENSION_STATES}
 ACTIONS = {"ticket": tuple(TicketAction), "assignment": tuple(AssignmentAction), "extension": tuple(ExtensionAction)}

@@ -43,6 +43,7 @@ from hotline.audit import record_access
 from hotline.dispatch import deadlines
 from hotline.errors import Conflict, ValidationError
 from hotline.extensions import db
+from hotline.intake.repeats import related_tickets
 from hotline.models import (
     AccessLog,
     Assignment,
@@ -534,6 +535,7 @@ class TicketView:
     overrides: dict[str, Any] = field(default_factory=dict)
     assignments: list[Any] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    related: list[dict[str, Any]] | None = None  # linked tickets the reader may see (detail only)
 
     def __getattr__(self, name: str) -> Any:
         overrides = self.__dict__.get("overrides", {})
@@ -556,13 +558,9 @@ class AssignmentView:
 
 
 def reporter_overrides(ticket: Ticket, actor: User) -> dict[str, Any]:
-    """What a department sees of the reporter: nothing when anonymous, otherwise only a phone
-    to call back on (minimum necessary: the name is not needed to follow up). The center sees all."""
-    if not scoping.is_department_user(actor):
-        return {}
-    if ticket.reporter_anonymous:
-        return {"reporter_name": None, "reporter_phone": None}
-    return {"reporter_name": None}
+    """The personal fields ``actor`` may not see, blanked (the need-to-know rule is
+    ``hotline.tracking.scoping.hidden_fields``)."""
+    return scoping.hidden_fields(ticket, actor)
 
 
 def ticket_view(ticket: Ticket, actor: User, *, detail: bool = False) -> TicketView:
@@ -637,6 +635,7 @@ def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") 
     db.session.commit()
     view = ticket_view(ticket, actor, detail=True)
     view.timeline = _timeline(ticket, actor)
+    view.related = related_tickets(ticket.id, actor)
     return view
 
 

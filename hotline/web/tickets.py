@@ -190,7 +190,7 @@ def _detail(
 
     view = get_ticket(ticket_id, actor=actor(), now=_now(), via="web")
     # Linked reports are the center's business; a department sees only its own tickets.
-    related = related_tickets(ticket_id) if actor().role in CENTER else []
+    related = related_tickets(ticket_id, actor()) if actor().role in CENTER else []
     return render_template(
         "tickets/detail.html",
         t=view,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.audit import record_access
-from hotline.dispatch.services import create_ticket, refresh_suggestion
+from hotline.dispatch.services import create_ticket, derived_secret, refresh_suggestion
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
 from hotline.intake import calls
@@ -45,40 +45,36 @@ def _by(column: Any, value: str) -> Ticket | None:
     return db.session.scalar(sa.select(Ticket).where(column == value))
 
 
-def _stored_reply(ticket: Ticket) -> str:
-    body = db.session.scalar(
-        sa.select(Message.body)
-        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.REPLY, Message.provider == REPLY_PROVIDER)
-        .order_by(Message.id)
-        .limit(1)
-    )
-    if body is None:  # pragma: no cover - the reply is written in the ticket's own transaction
-        log.warning("ticket %s has no stored SMS reply", ticket.id)
-        body = templates.render("report_received", tracking_code=ticket.tracking_code, secret="******")
-    return body
+MASKED_SECRET = "******"
+
+
+def _sms_reply(ticket: Ticket, message_sid: str, *, masked: bool = False) -> str:
+    """The reply to an SMS report. Its secret is derived from the MessageSid with the secret key,
+    so a retried webhook answers the identical text while the stored copy shows it masked."""
+    secret = MASKED_SECRET if masked else derived_secret("sms", message_sid)
+    return templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
 
 
 def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) -> str:
     """An SMS report: a `new` ticket (channel sms) and the reply text with its code and secret.
 
     The reply is recorded as a ``reply`` message (status ``sent``, provider ``twiml``) in the
-    same transaction as the ticket, so a retried or concurrent copy of the webhook finds the
-    very same text. Keeping the secret readable there is no new exposure: only supervisors
-    and admins read messages, and they can read the whole ticket the secret opens anyway.
+    same transaction as the ticket, with the secret masked: nobody can read a reporter's
+    secret back, not even in ``GET /messages``. A retried or concurrent copy of the webhook
+    finds the ticket and answers the very same text (the secret is derived, not stored).
     """
     existing = _by(Ticket.message_sid, message_sid)
     if existing is not None:
-        return _stored_reply(existing)
+        return _sms_reply(existing, message_sid)
     sender = (from_number or "").strip()[:32]
     text = (body or "").strip() or EMPTY_SMS
     data = {"description": text, "reporter": {"phone": calls.caller_number(sender) or sender or None}}
 
     def write_reply(ticket: Ticket, secret: str) -> None:
-        reply = templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
         db.session.add(
             Message(
                 to=sender,
-                body=reply,
+                body=_sms_reply(ticket, message_sid, masked=True),
                 kind=MessageKind.REPLY.value,
                 status=MessageStatus.SENT.value,
                 provider=REPLY_PROVIDER,
@@ -98,13 +94,14 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
             auto_dispatch=False,
             external={"message_sid": message_sid},
             on_created=write_reply,
+            secret=derived_secret("sms", message_sid),
         )
     except IntegrityError:
         ticket = _by(Ticket.message_sid, message_sid)
         if ticket is None:
             raise
         log.info("sms %s: a concurrent copy created ticket %s", message_sid, ticket.id)
-    return _stored_reply(ticket)
+    return _sms_reply(ticket, message_sid)
 
 
 def sms_twiml(reply: str | None) -> str:
@@ -196,7 +193,7 @@ def voice_lookup_secret(
     """The keyed secret: read the status out, or count a failed try (three per call)."""
     if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
         return LookupStep("give_up")
-    ticket = find_report(code, (digits or "").strip().rstrip("#"))
+    ticket = find_report(code, (digits or "").strip().rstrip("#"), now=now)
     if ticket is None:
         return _failed_try(call_sid, from_number, to_number, now)
     updates = public_updates(ticket)

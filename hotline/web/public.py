@@ -10,16 +10,13 @@ from flask_login import current_user, login_user, logout_user
 
 from hotline.errors import NotFound, Unauthorized
 from hotline.extensions import limiter
+from hotline.intake.reports import public_budget
 from hotline.web import labels
 from hotline.web.access import safe_next
 from hotline.web.forms import LoginForm, ReportForm, StatusForm, attempt, payload
 from hotline.web.templating import landing_url, ref_choices
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
-
-
-def _public_limit() -> str:
-    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
 
 
 def _login_limit() -> str:
@@ -40,7 +37,7 @@ def _report_choices(form: ReportForm) -> None:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+@public_budget(methods=["POST"])
 def report():
     """The public report form: mobile first, anonymous allowed."""
     from hotline.intake.reports import ReportCreateSchema, submit_report
@@ -61,7 +58,7 @@ def report():
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+@public_budget(methods=["POST"])
 def status():
     """The reporter's look-up: tracking code and secret (posted, so neither lands in a URL or log)."""
     from hotline.intake.reports import lookup_report

@@ -58,6 +58,8 @@ def from_environment(instance_path: Path) -> dict:
         "HOTLINE_TOKEN_TTL_HOURS": int(env.get("HOTLINE_TOKEN_TTL_HOURS") or 12),
         "HOTLINE_MAX_BODY_BYTES": int(env.get("HOTLINE_MAX_BODY_BYTES") or 64 * 1024),
         "HOTLINE_TRUSTED_PROXIES": int(env.get("HOTLINE_TRUSTED_PROXIES") or 0),
+        # Closed or cancelled tickets are pseudonymised this many days later (hotline retention).
+        "HOTLINE_RETENTION_DAYS": int(env.get("HOTLINE_RETENTION_DAYS") or 1095),
     }
 
 

@@ -28,6 +28,8 @@ from twilio.http.response import Response
 LOG_ENV = "FAKE_TWILIO_LOG"
 SCRIPT_ENV = "FAKE_TWILIO_SCRIPT"
 CLIENT_PATH = "tests.fakes_twilio:RecordingHttpClient"
+# What a recording's media URL answers (GET .../Recordings/RE....mp3).
+FAKE_AUDIO = b"ID3\x03\x00fake mp3 audio"
 
 
 class RecordingHttpClient(HttpClient):
@@ -59,6 +61,10 @@ class RecordingHttpClient(HttpClient):
             with open(log_path, "a") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         answer = _scripted(index)
+        if "/Recordings/" in uri and not answer:
+            if method.upper() == "DELETE":
+                return Response(204, "", headers={})
+            return Response(200, FAKE_AUDIO, headers={"Content-Type": "audio/mpeg"})
         status = int(answer.get("status", 201))
         if status >= 400:
             body = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import CENTER, current_actor, roles_required
 from hotline.dispatch.schemas import TicketSchema
-from hotline.intake import calls, reports, services
+from hotline.intake import calls, recordings, reports, services
 from hotline.intake.reports import public_budget
 from hotline.intake.schemas import (
     CallContextSchema,
@@ -66,6 +66,18 @@ class TicketCompletion(MethodView):
     def patch(self, data, ticket_id):
         """Complete a `new` ticket (protection types, urgency, categories, location, child, reporter)."""
         return services.complete_ticket(ticket_id, data, actor=current_actor(), now=_now())
+
+
+@blp.route("/tickets/<int:ticket_id>/recording")
+class TicketRecording(MethodView):
+    decorators = [roles_required(*CENTER)]
+
+    @blp.doc(responses={"200": {"description": "the voicemail audio", "content": {"audio/mpeg": {}}}})
+    def get(self, ticket_id):
+        """The voicemail's audio, fetched from Twilio with the account's credentials; every
+        playback is recorded in the access log. The provider's URL is never answered."""
+        audio, content_type = recordings.get_recording(ticket_id, actor=current_actor(), now=_now())
+        return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/calls")

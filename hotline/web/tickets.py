@@ -209,6 +209,18 @@ def detail(ticket_id: int):
     return _detail(ticket_id)
 
 
+@bp.route("/tickets/<int:ticket_id>/recording")
+@page_roles(*CENTER)
+def recording(ticket_id: int):
+    """The voicemail played from the app (audited), never from the provider's URL."""
+    from flask import Response
+
+    from hotline.intake.recordings import get_recording
+
+    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), via="web")
+    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
+
+
 def _step(
     ticket_id: int,
     key: str,

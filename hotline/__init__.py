@@ -145,6 +145,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.intake.routes",
     "hotline.intake.twilio_routes",
     "hotline.audit.routes",
+    "hotline.retention.routes",
 )
 
 

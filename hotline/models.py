@@ -269,6 +269,8 @@ class Ticket(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the retention job (hotline.retention) once the personal fields are removed.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     assignments: Mapped[list[Assignment]] = relationship(

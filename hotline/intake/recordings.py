@@ -97,11 +97,13 @@ def get_recording(ticket_id: int, *, actor: User, now: datetime, via: str = "api
     return content, content_type
 
 
-def delete_recording(recording_sid: str) -> bool:
-    """Delete a recording at Twilio (retention). True when it is gone (404 counts as gone)."""
+def delete_recording(recording_sid: str) -> bool | None:
+    """Delete a recording at Twilio (retention). True when it is gone (404 counts as gone),
+    False when Twilio refused, None without Twilio credentials (nothing can be reached)."""
     client = twilio_client()
     if client is None:
-        return False
+        log.warning("recording %s not deleted at Twilio: no Twilio credentials", recording_sid[:6])
+        return None
     url = f"{API}/Accounts/{current_app.config['TWILIO_ACCOUNT_SID']}/Recordings/{recording_sid}.json"
     response = client.request("DELETE", url)
     if response.status_code in (200, 204, 404):

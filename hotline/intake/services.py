@@ -206,6 +206,8 @@ def voice_lookup_secret(
 # --- completing a `new` ticket (PATCH /api/v1/tickets/<id>) -------------------------------------
 
 PATCHABLE = ("description", "protection_types", "subject_categories", "urgency")
+# What may still be corrected once a ticket is dispatched (until it is closed or cancelled).
+CORRECTABLE = frozenset({"child", "reporter", "location", "description"})
 
 
 def _complete(ticket: Ticket) -> bool:
@@ -215,6 +217,8 @@ def _complete(ticket: Ticket) -> bool:
 
 def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: datetime) -> Ticket:
     """Fill in what the caller could not give on a `new` ticket; recompute the rules' suggestion.
+    After dispatch (until closed or cancelled) only the child, reporter, location and
+    description may be corrected (``corrected``).
 
     Records ``completed`` the first time the ticket has protection types, urgency and street,
     ``edited`` otherwise. Links any repeat the new facts reveal. Field names are recorded in the
@@ -227,19 +231,31 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
         raise Conflict(
             "工单已被他人修改，请刷新后重试 the ticket changed since you loaded it", {"version": [str(ticket.version)]}
         )
-    if ticket.status != TicketStatus.NEW:
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
         raise Conflict(
-            f"只有待派单的工单可以补全 only a new ticket can be completed (this one is {ticket.status})",
-            {"status": [ticket.status]},
+            f"工单已{ticket.status}，不能修改 a {ticket.status} ticket cannot be changed", {"status": [ticket.status]}
         )
+    if ticket.status != TicketStatus.NEW:
+        # After dispatch only corrections: the codes and urgency decided the dispatch.
+        fixed = sorted(set(data) - CORRECTABLE - {"version"})
+        if fixed:
+            raise Conflict(
+                f"工单已派单，只能更正儿童、报告人、地点和描述 after dispatch only the child, reporter, "
+                f"location and description can be corrected (this ticket is {ticket.status})",
+                {name: [f"cannot change while {ticket.status}"] for name in fixed},
+            )
     was_complete = _complete(ticket)
     changed = _apply(ticket, data)
     if not changed:
         raise ValidationError("没有要修改的字段 nothing to change", {"_schema": ["nothing to change"]})
     ticket.updated_at = now
-    action = "completed" if _complete(ticket) and not was_complete else "edited"
+    if ticket.status != TicketStatus.NEW:
+        action = "corrected"
+    else:
+        action = "completed" if _complete(ticket) and not was_complete else "edited"
     record_event(ticket, action, actor=actor, now=now, data={"fields": sorted(changed)})
-    refresh_suggestion(ticket)
+    if ticket.status == TicketStatus.NEW:
+        refresh_suggestion(ticket)
     link_repeats(ticket, now)
     record_access(actor, via="patch", now=now, ticket_id=ticket.id)  # the answer is the full record
     db.session.commit()

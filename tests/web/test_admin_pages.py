@@ -43,7 +43,7 @@ def test_users_create_and_switch_off(signed_in):
             "role": "liaison",
             "bureau": "education",
             "phone": "+8613800000005",
-            "password": "pw-123456",
+            "password": "pw-123456-long",
         },
     )
     assert response.status_code == 302

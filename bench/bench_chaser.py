@@ -40,7 +40,7 @@ def explain_claim(database: str, now: datetime, batch: int) -> str:
 def one_pass(app, now: datetime, redis_url: str) -> tuple[float, object]:
     from redis import Redis
 
-    from hotline.tracking.chaser import chase_overdue
+    from hotline.escalation.chaser import chase_overdue
 
     Redis.from_url(redis_url).flushdb()
     with app.app_context():
@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
-    from hotline.tracking.chaser import BATCH_SIZE
+    from hotline.escalation.chaser import BATCH_SIZE
 
     now = datetime.now(UTC)
     app = data.make_app(args.database, args.redis)

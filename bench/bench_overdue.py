@@ -55,8 +55,8 @@ def main() -> None:
     with app.app_context():  # one chaser pass first, so the items carry their escalation level
         from redis import Redis
 
+        from hotline.escalation.chaser import chase_overdue
         from hotline.extensions import db
-        from hotline.tracking.chaser import chase_overdue
 
         print(chase_overdue(now).summary())
         db.session.remove()

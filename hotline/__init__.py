@@ -67,8 +67,8 @@ def _load_calendar() -> None:
     """Holiday data kept beside the reference data (see [calendar] in reference.toml)."""
     from datetime import date
 
-    from hotline.dispatch.deadlines import set_calendar_overrides
     from hotline.reference.services import load_file
+    from hotline.tickets.calendar import set_calendar_overrides
 
     calendar = load_file().get("calendar", {})
     set_calendar_overrides(
@@ -116,13 +116,11 @@ def _limiter_storage(app: Flask) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from hotline import health
-    from hotline.auth import routes as auth_routes
-    from hotline.reference import routes as reference_routes
     from hotline.web import init_app as init_web
 
     app.register_blueprint(health.bp)
     api = app.extensions["hotline_api"]
-    for module in (auth_routes, reference_routes, *_area_route_modules()):
+    for module in _api_modules():
         api.register_blueprint(module.blp)
     init_web(app)
     from hotline.operations import init_app as init_operations
@@ -130,21 +128,28 @@ def _register_blueprints(app: Flask) -> None:
     init_operations(app)
 
 
-def _area_route_modules() -> list:
+def _api_modules() -> list:
     import importlib
 
     return [importlib.import_module(name) for name in API_MODULES]
 
 
-# Each area's API blueprint, registered in this order (the OpenAPI document follows it).
+# One blueprint module per API resource, registered in this order (the OpenAPI document follows it).
 API_MODULES: tuple[str, ...] = (
-    "hotline.notify.routes",
-    "hotline.dispatch.routes",
-    "hotline.tracking.routes",
-    "hotline.tracking.supervision_routes",
-    "hotline.intake.routes",
-    "hotline.intake.twilio_routes",
-    "hotline.audit.routes",
+    "hotline.api.auth",
+    "hotline.api.reference",
+    "hotline.api.messages",
+    "hotline.api.tickets",
+    "hotline.api.assignments",
+    "hotline.api.extensions",
+    "hotline.api.rules",
+    "hotline.api.stats",
+    "hotline.api.overdue",
+    "hotline.api.departments",
+    "hotline.api.reports",
+    "hotline.api.calls",
+    "hotline.api.twilio",
+    "hotline.api.access_log",
     "hotline.retention.routes",
 )
 

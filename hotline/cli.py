@@ -124,7 +124,7 @@ def import_rules_command(file: str) -> None:
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on every hotline queue."""
-    from workers.runner import run_worker
+    from hotline.worker import run_worker
 
     run_worker(current_app._get_current_object(), burst=burst)
 
@@ -132,7 +132,7 @@ def worker_command(burst: bool) -> None:
 @hotline_cli.command("cron")
 def cron_command() -> None:
     """Run RQ's cron scheduler with the schedule in workers/schedule.py (run exactly one)."""
-    from workers.runner import run_cron
+    from hotline.worker import run_cron
 
     run_cron(current_app._get_current_object())
 

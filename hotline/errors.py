@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api as SmorestApi
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -78,6 +78,20 @@ def error_payload(code: int, message: str | None = None, errors: Any = None) -> 
     return payload
 
 
+# The pages' error renderer, installed by the web layer (``hotline.web.init_app``) so that this
+# module, which every layer imports, imports none of them.
+PAGE_RENDERER = "hotline_error_page"
+
+
+def render_page(error: Exception) -> Any:
+    """An error outside the API as a page; plain text when no page renderer is installed."""
+    renderer = current_app.extensions.get(PAGE_RENDERER)
+    if renderer is None:
+        code = getattr(error, "code", None) or getattr(error, "status", 500)
+        return str(getattr(error, "description", None) or getattr(error, "message", error)), code
+    return renderer(error)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api") or request.path.startswith("/twilio")
 
@@ -87,9 +101,7 @@ class Api(SmorestApi):
 
     def handle_http_exception(self, error: HTTPException):
         if not wants_json():
-            from hotline.web.errors import render_error_page
-
-            return render_error_page(error)
+            return render_page(error)
         data = getattr(error, "data", None) or {}
         message = data.get("message") or error.description
         errors = data.get("errors") or data.get("messages")
@@ -105,18 +117,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         if not wants_json():
-            from hotline.web.errors import render_error_page
-
-            return render_error_page(error)
+            return render_page(error)
         return error_payload(error.status, error.message, error.errors), error.status
 
     @app.errorhandler(StaleDataError)
     def _stale(error: StaleDataError):
         message = "记录已被他人修改，请刷新后重试 The record was changed by someone else; reload and retry"
         if not wants_json():
-            from hotline.web.errors import render_error_page
-
-            return render_error_page(Conflict(message))
+            return render_page(Conflict(message))
         return error_payload(409, message), 409
 
     @app.errorhandler(Exception)
@@ -125,9 +133,7 @@ def register_error_handlers(app: Flask) -> None:
             return app.extensions["hotline_api"].handle_http_exception(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not wants_json():
-            from hotline.web.errors import render_error_page
-
-            return render_error_page(InternalServerError())
+            return render_page(InternalServerError())
         return error_payload(500, "服务器内部错误 Internal server error"), 500
 
 

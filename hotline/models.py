@@ -17,6 +17,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from hotline.extensions import db
+from hotline.tickets.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    CallStatus,
+    Channel,
+    ExtensionStatus,
+    MessageKind,
+    MessageStatus,
+    Role,
+    TicketStatus,
+)
+
+__all__ = [
+    "AssignmentRole",
+    "AssignmentStatus",
+    "CallStatus",
+    "Channel",
+    "ExtensionStatus",
+    "MessageKind",
+    "MessageStatus",
+    "Role",
+    "TicketStatus",
+]
 
 
 def utcnow() -> datetime:
@@ -40,80 +63,21 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-class Role(StrEnum):
-    OPERATOR = "operator"
-    LIAISON = "liaison"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
+def _enum(enum: type[StrEnum], length: int = 32) -> sa.Enum:
+    """A column of ``enum``: loaded as its members, stored as plain lowercase strings.
 
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    SMS = "sms"
-    VOICEMAIL = "voicemail"
-    WEB = "web"
-    WALK_IN = "walk_in"
-
-
-class TicketStatus(StrEnum):
-    NEW = "new"
-    DISPATCHED = "dispatched"
-    IN_PROGRESS = "in_progress"
-    AWAITING_VERIFICATION = "awaiting_verification"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class AssignmentStatus(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    RETURN_REQUESTED = "return_requested"
-    RETURNED = "returned"
-    COMPLETED = "completed"
-    # Taken off the ticket by the center (POST /assignments/<id>/withdraw); like RETURNED, the
-    # department no longer sees the ticket (hotline.tracking.scoping).
-    WITHDRAWN = "withdrawn"
-
-
-class AssignmentRole(StrEnum):
-    LEAD = "lead"
-    ASSIST = "assist"
-
-
-class MessageStatus(StrEnum):
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-class MessageKind(StrEnum):
-    DISPATCH = "dispatch"
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    ALERT = "alert"
-    REPLY = "reply"
-    NOTICE = "notice"
-    DIGEST = "digest"
-
-
-class ExtensionStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class CallStatus(StrEnum):
-    RINGING = "ringing"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    MISSED = "missed"
-    CALLED_BACK = "called_back"
-
-
-def _enum(enum: type[StrEnum], length: int = 32) -> sa.String:
-    # Stored as plain lowercase strings: readable in SQL and free of DB enum migrations.
-    return sa.String(length)
+    ``native_enum=False`` and no CHECK constraint keep the column a ``VARCHAR`` readable in
+    SQL, so adding a member in ``hotline.tickets.enums`` needs no migration; an unknown value
+    is refused when written (``validate_strings``) rather than stored.
+    """
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Department(db.Model):
@@ -169,7 +133,7 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    role: Mapped[str] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(_enum(Role))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -235,12 +199,12 @@ class Ticket(db.Model):
     number: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     tracking_code: Mapped[str] = mapped_column(sa.String(10), unique=True)
     secret_hash: Mapped[str] = mapped_column(sa.String(64))
-    channel: Mapped[str] = mapped_column(_enum(Channel), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), index=True)
     call_sid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     recording_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     recording_url: Mapped[str | None] = mapped_column(sa.String(500))
     message_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    status: Mapped[str] = mapped_column(_enum(TicketStatus), index=True)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), index=True)
     urgency: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     primary_protection_type: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     protection_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -306,9 +270,9 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
-    role: Mapped[str] = mapped_column(_enum(AssignmentRole))
-    status: Mapped[str] = mapped_column(_enum(AssignmentStatus))
-    status_before_return: Mapped[str | None] = mapped_column(sa.String(32))
+    role: Mapped[AssignmentRole] = mapped_column(_enum(AssignmentRole))
+    status: Mapped[AssignmentStatus] = mapped_column(_enum(AssignmentStatus))
+    status_before_return: Mapped[AssignmentStatus | None] = mapped_column(_enum(AssignmentStatus))
     sign_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     feedback_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -354,7 +318,7 @@ class Extension(db.Model):
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"), index=True)
     days: Mapped[int]
     reason: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(_enum(ExtensionStatus), default=ExtensionStatus.PENDING)
+    status: Mapped[ExtensionStatus] = mapped_column(_enum(ExtensionStatus), default=ExtensionStatus.PENDING)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -432,7 +396,7 @@ class Call(db.Model):
     call_sid: Mapped[str] = mapped_column(sa.String(64), unique=True)
     from_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     to_number: Mapped[str | None] = mapped_column(sa.String(32))
-    status: Mapped[str] = mapped_column(_enum(CallStatus), index=True)
+    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), index=True)
     twilio_status: Mapped[str | None] = mapped_column(sa.String(32))
     menu_choice: Mapped[str | None] = mapped_column(sa.String(8))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -457,8 +421,8 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(sa.String(32), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
-    kind: Mapped[str] = mapped_column(_enum(MessageKind))
-    status: Mapped[str] = mapped_column(_enum(MessageStatus), default=MessageStatus.QUEUED)
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), default=MessageStatus.QUEUED)
     provider: Mapped[str | None] = mapped_column(sa.String(16))
     provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)

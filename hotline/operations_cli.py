@@ -32,7 +32,7 @@ def parse_moment(text: str | None) -> datetime:
 @click.option("--batch-size", default=None, type=click.IntRange(1, 10000), help="assignments claimed per transaction")
 def chase_overdue_command(at: str | None, batch_size: int | None) -> None:
     """One pass of the overdue chaser (the same code the cron job runs); prints one line."""
-    from hotline.tracking.chaser import BATCH_SIZE, chase_overdue
+    from hotline.escalation.chaser import BATCH_SIZE, chase_overdue
 
     click.echo(chase_overdue(parse_moment(at), batch_size=batch_size or BATCH_SIZE).summary())
 
@@ -43,7 +43,7 @@ def chase_overdue_command(at: str | None, batch_size: int | None) -> None:
 @click.option("--liaison", "liaisons", multiple=True, metavar="PHONE", help="liaison phone (repeat for several)")
 def set_contact_command(code: str, heads: tuple[str, ...], liaisons: tuple[str, ...]) -> None:
     """Set a department's head and/or liaison phones (each option given replaces that list)."""
-    from hotline.tracking.contacts import set_department_contacts
+    from hotline.notify.contacts import set_department_contacts
 
     try:
         department = set_department_contacts(code, list(heads) or None, list(liaisons) or None)
@@ -60,7 +60,7 @@ def set_contact_command(code: str, heads: tuple[str, ...], liaisons: tuple[str, 
 @click.argument("code")
 def show_contact_command(code: str) -> None:
     """Show a department's contact phones."""
-    from hotline.tracking.contacts import department_contacts
+    from hotline.notify.contacts import department_contacts
 
     try:
         department = department_contacts(code)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from hotline.auth.passwords import hash_password, hash_token, new_token
-from hotline.dispatch.deadlines import due_at
 from hotline.extensions import db
 from hotline.models import ApiToken, Assignment, Department, ReferenceCode, Ticket, User
+from hotline.tickets.calendar import due_at
 from tests.conftest import Api
 
 _numbers = itertools.count(1)

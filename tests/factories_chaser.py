@@ -51,7 +51,7 @@ def local(text: str) -> datetime:
 
 def set_contacts(make_user, department: str = "public_security") -> None:
     """Liaison, head, center supervisor and leading group office phones, one each."""
-    from hotline.tracking.contacts import set_department_contacts
+    from hotline.notify.contacts import set_department_contacts
 
     set_department_contacts(department, head_phones=[HEAD], liaison_phones=[LIAISON])
     set_department_contacts("leading_group_office", head_phones=[LEADING_GROUP])
@@ -62,7 +62,7 @@ def make_ticket(now: datetime, urgency: str = "normal", protection_type: str = "
     """A ticket created and dispatched by the real service at ``now`` (judicial: one lead,
     public_security). It carries a child's name, an address and a reporter phone, which no
     chaser SMS may repeat."""
-    from hotline.dispatch.services import create_ticket
+    from hotline.intake.tickets import create_ticket
 
     data = {
         "description": "孩子长期无人照看，需要相关部门上门了解情况。",

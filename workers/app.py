@@ -14,42 +14,23 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from hotline import worker
+from hotline.worker import current_job_id, install_job_logging  # noqa: F401  (re-exported)
+
 log = logging.getLogger("workers.jobs")
 _app: Flask | None = None
 
 
 def get_app() -> Flask:
+    """The app ``flask hotline worker`` runs in (``hotline.worker``), else one made here."""
     global _app
+    if _app is None:
+        _app = worker.running_app()
     if _app is None:
         from hotline import create_app
 
         _app = create_app()
     return _app
-
-
-def current_job_id() -> str:
-    from rq import get_current_job
-
-    job = get_current_job()
-    return job.id if job is not None else "-"
-
-
-def install_job_logging() -> None:
-    """Give every log record a ``job_id`` and show it on the root handlers."""
-    previous = logging.getLogRecordFactory()
-    if getattr(previous, "hotline_job_ids", False):
-        return
-
-    def factory(*args, **kwargs):
-        record = previous(*args, **kwargs)
-        record.job_id = current_job_id()
-        return record
-
-    factory.hotline_job_ids = True
-    logging.setLogRecordFactory(factory)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(formatter)
 
 
 def with_app(job: Callable) -> Callable:

@@ -23,7 +23,7 @@ def sweep_outbox() -> int:
 
 @with_app
 def chase_overdue() -> str:
-    from hotline.tracking.chaser import chase_overdue as chase
+    from hotline.escalation.chaser import chase_overdue as chase
 
     return chase(datetime.now(UTC)).summary()
 
@@ -38,6 +38,6 @@ def run_retention() -> str:
 
 @with_app
 def send_daily_digest() -> int:
-    from hotline.tracking.chaser import send_daily_digest as digest
+    from hotline.escalation.chaser import send_daily_digest as digest
 
     return digest(datetime.now(UTC))

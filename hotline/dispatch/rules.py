@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hotline.dispatch.deadlines import due_at
+from hotline.tickets.calendar import due_at
 
 STREET = "street"
 STREET_PREFIX = "street:"

@@ -12,33 +12,21 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from hotline.intake.repeats import related_tickets
 from hotline.models import Channel
+from hotline.tracking.schemas import (  # noqa: F401  (re-exported: the ticket bodies are built from them)
+    ChildSchema,
+    DecisionSchema,
+    LocationSchema,
+    ReporterSchema,
+    SuggestedAssignmentSchema,
+    TicketSchema,
+)
 
 CHANNELS = [c.value for c in Channel]
 DESCRIPTION = validate.Length(min=10, max=5000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
 
 # --- pieces of a report (the intake helper builds the public ReportCreateSchema from these) --
-
-
-class LocationSchema(ma.Schema):
-    street = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    address = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-
-
-class ChildSchema(ma.Schema):
-    name = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
-    age = ma.fields.Integer(
-        allow_none=True, validate=validate.Range(min=0, max=17, error="年龄须在 0–17 岁 must be 0 to 17")
-    )
-    gender = ma.fields.String(allow_none=True, validate=validate.Length(max=16))
-
-
-class ReporterSchema(ma.Schema):
-    name = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
-    phone = ma.fields.String(allow_none=True, validate=validate.Length(max=32))
-    anonymous = ma.fields.Boolean(load_default=False)
 
 
 def _codes(**kwargs: Any) -> ma.fields.List:
@@ -100,145 +88,6 @@ class DispatchSchema(ma.Schema):
     """Manual dispatch: exactly these departments. An empty body (or list) means: by the rules."""
 
     assignments = ma.fields.List(ma.fields.Nested(AssignmentRequestSchema), load_default=None, allow_none=True)
-
-
-# --- out -------------------------------------------------------------------------------------
-
-
-class AssignmentSchema(ma.Schema):
-    id = ma.fields.Integer()
-    ticket_id = ma.fields.Integer()
-    bureau = ma.fields.String()
-    role = ma.fields.String()
-    status = ma.fields.String()
-    sign_due_at = ma.fields.AwareDateTime()
-    feedback_due_at = ma.fields.AwareDateTime()
-    dispatched_at = ma.fields.AwareDateTime()
-    accepted_at = ma.fields.AwareDateTime(allow_none=True)
-    final_feedback_at = ma.fields.AwareDateTime(allow_none=True)
-    returned_at = ma.fields.AwareDateTime(allow_none=True)
-    return_reason = ma.fields.String(allow_none=True)
-    return_count = ma.fields.Integer()
-    extended_days = ma.fields.Integer()
-    escalation_level = ma.fields.Integer()
-    next_escalation_at = ma.fields.AwareDateTime(allow_none=True)
-    version = ma.fields.Integer()
-
-
-class DispatchInfoSchema(ma.Schema):
-    rule = ma.fields.String(allow_none=True)
-    explanation = ma.fields.String(allow_none=True)
-    rules_version = ma.fields.Integer(allow_none=True)
-
-
-class SuggestedAssignmentSchema(ma.Schema):
-    bureau = ma.fields.String()
-    role = ma.fields.String()
-
-
-class DecisionSchema(ma.Schema):
-    """A dispatch preview (and a stored suggestion): what the rules would do and why."""
-
-    assignments = ma.fields.List(ma.fields.Nested(SuggestedAssignmentSchema))
-    rule = ma.fields.String(allow_none=True)
-    explanation = ma.fields.String(allow_none=True)
-    rules_version = ma.fields.Integer(allow_none=True)
-
-
-class RelatedTicketSchema(ma.Schema):
-    """A ticket linked as a possible repeat report (never merged automatically)."""
-
-    id = ma.fields.Integer()
-    number = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
-    channel = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
-    reason = ma.fields.String(metadata={"description": "child, address and/or reporter_phone, comma-separated"})
-    linked_at = ma.fields.AwareDateTime()
-
-
-def _related(ticket: Any) -> list[dict[str, Any]]:
-    """Links as the reader may see them: a ticket view carries its own (scoped) list; a bare
-    ticket is only ever answered to the center, which sees every link."""
-    scoped = getattr(ticket, "related", None)
-    return scoped if scoped is not None else related_tickets(ticket.id)
-
-
-class TicketSchema(ma.Schema):
-    id = ma.fields.Integer()
-    number = ma.fields.String(allow_none=True)
-    tracking_code = ma.fields.String()
-    channel = ma.fields.String()
-    call_sid = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
-    urgency = ma.fields.String(allow_none=True)
-    protection_types = ma.fields.List(ma.fields.String())
-    subject_categories = ma.fields.List(ma.fields.String())
-    location = ma.fields.Nested(LocationSchema)
-    child = ma.fields.Nested(ChildSchema)
-    reporter = ma.fields.Nested(ReporterSchema)
-    description = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
-    closed_at = ma.fields.AwareDateTime(allow_none=True)
-    assignments = ma.fields.List(ma.fields.Nested(AssignmentSchema))
-    dispatch = ma.fields.Nested(DispatchInfoSchema)
-    suggestion = ma.fields.Nested(DecisionSchema, allow_none=True)
-    repeat_flag = ma.fields.Boolean()
-    related = ma.fields.List(ma.fields.Nested(RelatedTicketSchema))
-    version = ma.fields.Integer()
-
-    @ma.pre_dump
-    def _shape(self, ticket: Any, **kwargs: Any) -> dict[str, Any]:
-        """A Ticket row into the API's nested shape."""
-        return {
-            **{
-                name: getattr(ticket, name)
-                for name in (
-                    "id",
-                    "number",
-                    "tracking_code",
-                    "channel",
-                    "call_sid",
-                    "status",
-                    "urgency",
-                    "description",
-                    "created_at",
-                    "updated_at",
-                    "closed_at",
-                    "repeat_flag",
-                    "version",
-                    "assignments",
-                )
-            },
-            "protection_types": list(ticket.protection_types or ()),
-            "subject_categories": list(ticket.subject_categories or ()),
-            "location": {"street": ticket.street_code, "address": ticket.address},
-            "child": {"name": ticket.child_name, "age": ticket.child_age, "gender": ticket.child_gender},
-            "reporter": {
-                "name": ticket.reporter_name,
-                "phone": ticket.reporter_phone,
-                "anonymous": ticket.reporter_anonymous,
-            },
-            "dispatch": {
-                "rule": ticket.dispatch_rule,
-                "explanation": ticket.dispatch_explanation,
-                "rules_version": ticket.rules_version,
-            },
-            "suggestion": ticket.dispatch_suggestion,
-            "related": _related(ticket) if "related" in self.dump_fields else [],
-        }
-
-
-class TicketCreatedSchema(TicketSchema):
-    """The operator's create answer also carries the reporter's 6-digit secret, shown once."""
-
-    secret = ma.fields.String()
-
-    @ma.pre_dump
-    def _shape(self, created: Any, **kwargs: Any) -> dict[str, Any]:
-        """``{"ticket": Ticket, "secret": "123456"}`` as create_ticket's caller has it."""
-        return TicketSchema._shape(self, created["ticket"]) | {"secret": created["secret"]}
 
 
 # --- rules -------------------------------------------------------------------------------------

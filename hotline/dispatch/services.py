@@ -1,7 +1,9 @@
-"""Creating and dispatching tickets, previews, and the dispatch rules in force.
+"""Deciding and applying assignments (派单), previews, and the dispatch rules in force.
+
+Tickets are created by ``hotline.intake.tickets``, which asks ``route_new_ticket`` here.
 
 Each public function owns one transaction: it loads what it needs, asks the pure rules
-(``hotline.dispatch.rules``) and deadline (``hotline.dispatch.deadlines``) modules, changes
+(``hotline.dispatch.rules``) and deadline (``hotline.tickets.calendar``) modules, changes
 state only through ``hotline.tracking.transitions``, writes outbox rows, and commits once.
 
 Rules versions: every process reads the newest ``RuleSet`` version on each evaluation (one
@@ -11,11 +13,8 @@ or ``hotline rules import`` takes effect in every web and worker process without
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,10 +26,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.audit import record_access
 from hotline.dispatch import rules as rules_module
-from hotline.dispatch.deadlines import due_at
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
-from hotline.intake.repeats import link_repeats
 from hotline.models import (
     Assignment,
     Channel,
@@ -40,21 +37,20 @@ from hotline.models import (
     RuleSet,
     Street,
     Ticket,
-    TicketStatus,
     User,
 )
 from hotline.notify import templates
+from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
-from hotline.tracking import lifecycle, transitions
-from hotline.tracking.contacts import Directory
-from hotline.tracking.lifecycle import LIVE_ASSIGNMENT_STATES, PUBLIC_NOTES
+from hotline.tickets import lifecycle
+from hotline.tickets.calendar import due_at
+from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
+from hotline.tracking import transitions
 
 log = logging.getLogger(__name__)
 
 CHANNELS = tuple(c.value for c in Channel)
 DEFAULT_URGENCY = "normal"  # the deadlines of a ticket dispatched without an urgency
-TRACKING_DIGITS = 10
-SECRET_DIGITS = 6
 INVALID = "输入有误 Validation failed"
 
 
@@ -200,146 +196,19 @@ def preview_draft_rules(rules: list[Any], sample: Mapping[str, Any]) -> dict[str
     return rules_module.evaluate(rules, sample, labels=ref.labels()).as_dict()
 
 
-# --- secrets ---------------------------------------------------------------------------------
+# --- routing a new ticket ----------------------------------------------------------------------
 
 
-def hash_secret(tracking_code: str, secret: str) -> str:
-    """HMAC-SHA256 keyed with SECRET_KEY: a stolen database alone cannot test 6-digit guesses."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{tracking_code}:{secret}".encode(), hashlib.sha256).hexdigest()
-
-
-def verify_secret(ticket: Ticket, secret: str | None) -> bool:
-    """True when ``secret`` is the ticket's secret (constant-time comparison)."""
-    if not isinstance(secret, str) or not secret or not ticket.secret_hash:
-        return False
-    return hmac.compare_digest(hash_secret(ticket.tracking_code, secret.strip()), ticket.secret_hash)
-
-
-def derived_secret(purpose: str, external_id: str) -> str:
-    """A 6-digit secret derived from an external id (an SMS's MessageSid) with SECRET_KEY.
-
-    A retried webhook must answer with the identical text, secret included, yet the secret is
-    never stored readable: it is computed again from the id instead."""
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"{purpose}:{external_id}".encode(), hashlib.sha256).digest()
-    low = 10 ** (SECRET_DIGITS - 1)
-    return str(low + int.from_bytes(digest[:8], "big") % (9 * low))
-
-
-def _random_digits(count: int) -> str:
-    # No leading zero: keyed on a phone pad or pasted into a spreadsheet, the code stays intact.
-    return str(secrets.randbelow(9 * 10 ** (count - 1)) + 10 ** (count - 1))
-
-
-def _new_tracking_code() -> str:
-    for _ in range(20):
-        code = _random_digits(TRACKING_DIGITS)
-        if db.session.scalar(sa.select(Ticket.id).filter_by(tracking_code=code)) is None:
-            return code
-    raise RuntimeError("could not find a free tracking code")  # 20 collisions in 9e9: never
-
-
-def _ticket_number(ticket: Ticket, now: datetime) -> str:
-    local = now.astimezone(ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]))
-    return f"{local:%Y%m%d}-{ticket.id:06d}"
-
-
-# --- creating tickets ------------------------------------------------------------------------
-
-
-def create_ticket(
-    data: Mapping[str, Any],
-    *,
-    channel: str,
-    actor: User | None,
-    now: datetime,
-    auto_dispatch: bool = True,
-    external: Mapping[str, Any] | None = None,
-    on_created: Callable[[Ticket, str], None] | None = None,
-    secret: str | None = None,
-) -> tuple[Ticket, str]:
-    """Register a report as a ticket; dispatch it by the rules unless ``auto_dispatch`` is off.
-
-    Returns the ticket and its plain 6-digit secret (only its HMAC is stored). An unknown
-    code raises ValidationError before anything is stored. A duplicate Twilio SID raises
-    IntegrityError after a rollback, so the webhook can answer with the existing ticket.
-    Without ``auto_dispatch`` (public web reports, SMS, voicemail) the ticket stays ``new``
-    and ``dispatch_suggestion`` holds what the rules would do (None when they route nothing).
-    Repeat reports are linked (``hotline.intake.repeats``) and ``on_created(ticket, secret)``
-    runs just before the one commit, so what it adds lands with the ticket or not at all.
-    ``secret`` is given when it must be derivable again (the SMS reply, see ``derived_secret``).
-    """
-    ref = reference()
-    errors = reference_errors(dict(data, channel=channel), ref)
-    if errors:
-        raise ValidationError(INVALID, errors)
-    external = dict(external or {})
-    location, child, reporter = data.get("location") or {}, data.get("child") or {}, data.get("reporter") or {}
-    if reporter.get("anonymous"):
-        # Anonymous on any channel (the public form, an operator's call): nothing that
-        # identifies the reporter is stored, whatever was typed.
-        reporter = {"anonymous": True}
-    types = list(dict.fromkeys(data.get("protection_types") or ()))
-    secret = secret or _random_digits(SECRET_DIGITS)
-    try:
-        tracking_code = _new_tracking_code()
-        ticket = Ticket(
-            tracking_code=tracking_code,
-            secret_hash=hash_secret(tracking_code, secret),
-            channel=channel,
-            call_sid=external.get("call_sid") or data.get("call_sid"),
-            recording_sid=external.get("recording_sid"),
-            recording_url=external.get("recording_url"),
-            message_sid=external.get("message_sid"),
-            status=TicketStatus.NEW.value,
-            urgency=data.get("urgency"),
-            primary_protection_type=types[0] if types else None,
-            protection_types=types,
-            subject_categories=list(dict.fromkeys(data.get("subject_categories") or ())),
-            description=data.get("description") or "",
-            street_code=location.get("street"),
-            address=location.get("address"),
-            child_name=child.get("name"),
-            child_age=child.get("age"),
-            child_gender=child.get("gender"),
-            reporter_name=reporter.get("name"),
-            reporter_phone=reporter.get("phone"),
-            reporter_anonymous=bool(reporter.get("anonymous", False)),
-            created_by_id=actor.id if actor is not None else None,
-            created_at=now,
-            updated_at=now,
-            assignments=[],  # known empty: no lazy load (and no early flush) when dispatching
-        )
-        db.session.add(ticket)
-        db.session.flush()  # the id, for the number and the rows that point at the ticket
-        with db.session.no_autoflush:  # one more flush, at commit, writes the rest in batches
-            ticket.number = _ticket_number(ticket, now)
-            transitions.record_event(
-                ticket,
-                "created",
-                actor=actor,
-                now=now,
-                to_status=ticket.status,
-                data={"channel": channel, "urgency": ticket.urgency},
-                public_note=PUBLIC_NOTES["new"],
-            )
-            version, decision = _evaluate(_facts(ticket), ref)
-            if auto_dispatch:
-                _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
-            else:
-                ticket.dispatch_suggestion = _suggestion(decision, version)
-            if ticket.urgency == "emergency":
-                _alert_duty_phones(ticket, ref)
-        link_repeats(ticket, now)
-        if on_created is not None:  # rows that must commit with the ticket (the SMS reply)
-            on_created(ticket, secret)
-        _commit_keeping_loaded()
-    except IntegrityError:
-        db.session.rollback()
-        raise
-    log.info("ticket %s created via %s, status %s", ticket.id, channel, ticket.status)
-    return ticket, secret
+def route_new_ticket(ticket: Ticket, *, auto_dispatch: bool, actor: User | None, now: datetime, ref: Reference) -> None:
+    """Decide a just-created ticket (in the creator's transaction): dispatch it by the rules,
+    or only store what they would do; an emergency also alerts the duty phones."""
+    version, decision = _evaluate(_facts(ticket), ref)
+    if auto_dispatch:
+        _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+    else:
+        ticket.dispatch_suggestion = _suggestion(decision, version)
+    if ticket.urgency == "emergency":
+        _alert_duty_phones(ticket, ref)
 
 
 def refresh_suggestion(ticket: Ticket) -> dict[str, Any] | None:
@@ -412,11 +281,11 @@ def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: Us
     _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
     if actor is not None:  # the answer is the full record
         record_access(actor, via="dispatch", now=now, ticket_id=ticket.id)
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     return ticket
 
 
-def _commit_keeping_loaded() -> None:
+def commit_keeping_loaded() -> None:
     """Commit without expiring what was just written: the answer is then built from memory
     instead of reloading the ticket, its assignments and their departments row by row."""
     session = db.session()

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
 
-from hotline.dispatch.services import create_ticket, hash_secret, verify_secret
 from hotline.errors import NotFound
 from hotline.extensions import db, limiter
 from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
+from hotline.intake.tickets import create_ticket, hash_secret, verify_secret
 from hotline.models import Channel, Ticket, TicketEvent
 from hotline.queues import get_redis
 

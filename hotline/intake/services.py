@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.audit import record_access
-from hotline.dispatch.services import create_ticket, derived_secret, refresh_suggestion
+from hotline.dispatch.services import refresh_suggestion
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
 from hotline.intake import calls
 from hotline.intake.repeats import link_repeats
 from hotline.intake.reports import find_report, public_updates
+from hotline.intake.tickets import create_ticket, derived_secret
 from hotline.intake.voice import LOOKUP_TRIES
 from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket, TicketStatus, User
 from hotline.notify import templates

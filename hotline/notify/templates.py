@@ -16,7 +16,7 @@ TEMPLATES: dict[str, str] = {
     "dispatch": SIGNATURE
     + "派单通知：工单{number}（{urgency}，{kind}）已派至贵单位，请于{due}前签收，{feedback_due}前反馈。{link}",
     "alert": SIGNATURE + "紧急警报：紧急工单{number}（{urgency}）{status}，请值班人员立即处理。{link}",
-    # Overdue chasing (hotline/tracking/chaser.py): the ladder's rungs and the daily digest.
+    # Overdue chasing (hotline/escalation/chaser.py): the ladder's rungs and the daily digest.
     "chase_reminder": SIGNATURE + "催办提醒：工单{number}（{urgency}）请于{due}前完成{kind}，请及时办理。",
     "chase_level1": SIGNATURE
     + "【蓝色督办】{bureau}：工单{number}（{urgency}）{kind}已逾期（期限{due}），请立即办理并反馈。",

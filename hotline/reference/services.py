@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Department, ReferenceCode, Setting, Street
+from hotline.tickets.ladder import DEFAULT_TZ, Ladder, parse_ladder
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "reference.toml"
 CODE_KINDS = ("protection_type", "subject_category", "urgency")
@@ -123,3 +124,10 @@ def reference_lists() -> dict[str, list[dict[str, str]]]:
 def departments() -> list[Department]:
     """Every department, active first, in reference order (the admin's list, with contacts)."""
     return list(db.session.scalars(sa.select(Department).order_by(Department.active.desc(), Department.id)))
+
+
+def configured_ladder() -> Ladder:
+    """The escalation ladder stored by ``flask hotline seed`` (settings row "escalation")."""
+    from flask import current_app
+
+    return parse_ladder(setting("escalation"), current_app.config.get("HOTLINE_TIMEZONE") or DEFAULT_TZ)

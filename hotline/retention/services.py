@@ -68,7 +68,9 @@ def _delete_recordings(ticket: Ticket, calls: Any) -> int:
     if ticket.recording_sid and ticket.recording_url:
         gone = delete_recording(ticket.recording_sid)
         if gone is False:
-            raise RecordingNotDeleted(f"录音删除失败 the recording of ticket {ticket.id} could not be deleted at Twilio")
+            raise RecordingNotDeleted(
+                f"录音删除失败 the recording of ticket {ticket.id} could not be deleted at Twilio"
+            )
         deleted = int(bool(gone))
     ticket.recording_url = None
     db.session.execute(sa.update(Call).where(calls).values(recording_url=None))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,10 +40,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit import record_access
-from hotline.dispatch import deadlines
 from hotline.errors import Conflict, ValidationError
 from hotline.extensions import db
-from hotline.intake.repeats import related_tickets
 from hotline.models import (
     AccessLog,
     Assignment,
@@ -59,11 +57,14 @@ from hotline.models import (
     User,
 )
 from hotline.notify import templates
+from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
-from hotline.tracking import lifecycle, scoping
-from hotline.tracking.contacts import Directory
-from hotline.tracking.stats import compute_stats
+from hotline.tickets import calendar as deadlines
+from hotline.tickets import lifecycle
+from hotline.tickets.watched import watched_due, watched_due_sql
+from hotline.tracking import scoping
+from hotline.tracking.related import related_tickets
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
 T = TypeVar("T")
@@ -132,8 +133,8 @@ def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
 
 
 def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    from hotline.tracking.chaser import configured_ladder
-    from hotline.tracking.ladder import quiet_until
+    from hotline.reference.services import configured_ladder
+    from hotline.tickets.ladder import quiet_until
 
     return quiet_until(configured_ladder(), now, ticket.urgency == "emergency")
 
@@ -178,8 +179,7 @@ def _tell_center(
 
 
 def _watched_due(assignment: Assignment) -> datetime:
-    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
-    return assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
+    return watched_due(assignment) or assignment.feedback_due_at
 
 
 # --- ticket-level consequences of assignment steps -------------------------------------------
@@ -447,11 +447,8 @@ def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) ->
 
 
 def _watched_due_sql() -> sa.ColumnElement:
-    signing = sa.or_(
-        Assignment.status == "pending",
-        sa.and_(Assignment.status == "return_requested", Assignment.status_before_return == "pending"),
-    )
-    return sa.case((signing, Assignment.sign_due_at), else_=Assignment.feedback_due_at)
+    a = Assignment
+    return watched_due_sql(a.status, a.status_before_return, a.sign_due_at, a.feedback_due_at)
 
 
 def _live_sql() -> sa.ColumnElement[bool]:
@@ -659,12 +656,3 @@ def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") 
     view.timeline = _timeline(ticket, actor)
     view.related = related_tickets(ticket.id, actor)
     return view
-
-
-def stats(start: date | None, end: date | None, *, now: datetime) -> dict[str, Any]:
-    """The figures of ``hotline.tracking.stats`` for ``start``..``end`` (default: this month so far)."""
-    tz = _tz()
-    today = now.astimezone(ZoneInfo(tz)).date()
-    start = start or date(today.year, today.month, 1)
-    end = end or max(today, start)
-    return compute_stats(start, end, now=now, tz=tz)

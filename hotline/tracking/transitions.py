@@ -28,8 +28,11 @@ from sqlalchemy.orm import Session
 from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import AccessLog, Assignment, Extension, Ticket, TicketEvent, User
-from hotline.tracking import lifecycle
-from hotline.tracking.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
+from hotline.reference.services import configured_ladder
+from hotline.tickets import lifecycle
+from hotline.tickets.ladder import next_escalation_at
+from hotline.tickets.lifecycle import ACTION_PUBLIC_NOTES, PUBLIC_NOTES, TransitionError
+from hotline.tickets.watched import watched
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -166,7 +169,7 @@ def _apply(
     sign_due_at: datetime | None,
     feedback_due_at: datetime | None,
 ) -> None:
-    watched_before = _watched(assignment)
+    watched_before = watched(assignment)
     if target == "return_requested":
         assignment.status_before_return = current
         assignment.return_reason = reason
@@ -186,18 +189,11 @@ def _apply(
         assignment.sign_due_at = sign_due_at
     if feedback_due_at is not None:
         assignment.feedback_due_at = feedback_due_at
-    if _watched(assignment) != watched_before:
+    if watched(assignment) != watched_before:
         # A new deadline (or a new kind of deadline) starts its escalation ladder afresh.
         assignment.escalation_level = 0
     schedule_chase(assignment, now)
     assignment.ticket.updated_at = now  # bumps the ticket's version: see the module docstring
-
-
-def _watched(assignment: Assignment) -> tuple[str, datetime] | None:
-    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
-    if kind is None:
-        return None
-    return kind, assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at
 
 
 def change_extension(
@@ -256,6 +252,4 @@ class AppendOnlyError(RuntimeError):
 
 def schedule_chase(assignment: Assignment, now: datetime) -> None:
     """Recompute when the overdue chaser must next look at this assignment."""
-    from hotline.tracking.ladder import next_escalation_at
-
-    assignment.next_escalation_at = next_escalation_at(assignment, now)
+    assignment.next_escalation_at = next_escalation_at(assignment, now, configured_ladder())

@@ -49,9 +49,12 @@ def _load_user(session_id: str):
 
 
 def init_app(app: Flask) -> None:
+    from hotline.errors import PAGE_RENDERER
     from hotline.web import admin, exports, i18n, liaison, operator, public, supervisor, tickets
+    from hotline.web.errors import render_error_page
     from hotline.web.templating import init_templating
 
+    app.extensions[PAGE_RENDERER] = render_error_page
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)

@@ -51,7 +51,7 @@ def departments():
 @bp.route("/departments/<code>", methods=["GET", "POST"])
 @page_roles(Role.ADMIN)
 def department(code: str):
-    from hotline.tracking.contacts import department_contacts, set_department_contacts
+    from hotline.notify.contacts import department_contacts, set_department_contacts
 
     row = department_contacts(code)
     form = ContactsForm()

@@ -1,7 +1,7 @@
 """Exports: tickets and the monthly per-department figures as CSV and XLSX (supervisor, admin).
 
 Ticket exports carry personal data: the export service records one access-log row per ticket
-(``hotline.tracking.export``). The figures carry none. Column titles and code names are in the
+(``hotline.reporting.exports``). The figures carry none. Column titles and code names are in the
 page's language; every cell goes through ``spreadsheets.neutralise``.
 """
 
@@ -59,7 +59,7 @@ def _names(codes, kind: str) -> str:
 @bp.route("/tickets.<any(csv, xlsx):fmt>")
 @page_roles(*SUPERVISION)
 def tickets(fmt: str):
-    from hotline.tracking.export import export_tickets
+    from hotline.reporting.exports import export_tickets
 
     start, end, problems = period_from_args()
     if problems:
@@ -132,7 +132,7 @@ def _month() -> date:
 @page_roles(*SUPERVISION)
 def figures(fmt: str):
     """One month's per-department figures: a count, base and rate for each figure."""
-    from hotline.tracking.services import stats
+    from hotline.reporting.services import stats
 
     start, end = month_bounds(_month())
     result = stats(start, end, now=datetime.now(UTC))

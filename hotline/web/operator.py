@@ -100,8 +100,8 @@ def log_call():
     """Register a call as a ticket; with ``?call_sid=`` the caller's number and history come
     from the call log. Dispatch runs in the same request (the rules, as previewed)."""
     from hotline.dispatch.schemas import TicketCreateSchema
-    from hotline.dispatch.services import create_ticket
     from hotline.intake.calls import list_calls
+    from hotline.intake.tickets import create_ticket
 
     call_sid = request.values.get("call_sid") or request.form.get("call_sid") or None
     call, context = _call_and_context(call_sid)

@@ -26,7 +26,7 @@ def _now() -> datetime:
 
 
 def _overdue(now: datetime) -> dict:
-    from hotline.tracking.supervision import overdue_queue
+    from hotline.escalation.overdue import overdue_queue
 
     return overdue_queue(now)
 
@@ -73,7 +73,7 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 def period_from_args() -> tuple[date, date, list[str]]:
     """``?from=&to=`` (local dates); this month so far by default."""
-    from hotline.tracking.schemas import StatsQuerySchema
+    from hotline.reporting.schemas import StatsQuerySchema
 
     raw = {key: request.args[key] for key in ("from", "to") if request.args.get(key)}
     ok, loaded, problems = attempt(None, lambda: StatsQuerySchema().load(raw))
@@ -88,8 +88,8 @@ def period_from_args() -> tuple[date, date, list[str]]:
 @bp.route("/figures")
 @page_roles(*SUPERVISION)
 def figures():
-    from hotline.tracking.services import stats as compute_stats
-    from hotline.tracking.volume import weekly_volume
+    from hotline.reporting.services import stats as compute_stats
+    from hotline.reporting.volume import weekly_volume
 
     start, end, problems = period_from_args()
     stats = compute_stats(start, end, now=_now())

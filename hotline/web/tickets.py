@@ -185,7 +185,7 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
 def _detail(
     ticket_id: int, bound: dict[str, FlaskForm] | None = None, problems: list[str] | None = None, status: int = 200
 ):
-    from hotline.intake.repeats import related_tickets
+    from hotline.tracking.related import related_tickets
     from hotline.tracking.services import get_ticket
 
     view = get_ticket(ticket_id, actor=actor(), now=_now(), via="web")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hotline.tracking.chaser import chase_overdue
+from hotline.escalation.chaser import chase_overdue
 from tests.factories_chaser import local, make_ticket, set_contacts
 from tests.web.conftest import Pages
 

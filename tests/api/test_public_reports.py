@@ -339,7 +339,7 @@ def test_repeat_reports_are_linked_never_merged(client):
 
 
 def test_only_open_or_recent_tickets_count_as_repeats(app, client):
-    from hotline.dispatch.services import create_ticket
+    from hotline.intake.tickets import create_ticket
 
     now = datetime.now(UTC)
     data = {k: v for k, v in REPORT.items()}

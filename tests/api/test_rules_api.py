@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from hotline.dispatch.services import create_ticket
 from hotline.extensions import db
+from hotline.intake.tickets import create_ticket
 from hotline.models import Assignment, RuleSet, Ticket
 from hotline.tracking import transitions
 from tests.factories_dispatch import count, counts, events, messages, ticket_body

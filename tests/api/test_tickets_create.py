@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hotline.dispatch.deadlines import due_at
-from hotline.dispatch.services import create_ticket, verify_secret
 from hotline.extensions import db
+from hotline.intake.tickets import create_ticket, verify_secret
 from hotline.models import Assignment, ReferenceCode, Ticket
+from hotline.tickets.calendar import due_at
 from tests.factories_dispatch import (
     ADDRESS,
     CHILD_NAME,

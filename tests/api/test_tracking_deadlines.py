@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from hotline.dispatch.deadlines import due_at
 from hotline.extensions import db
 from hotline.models import Assignment, Extension, Message, TicketEvent
+from hotline.tickets.calendar import due_at
 from hotline.tracking import services
 from tests.factories import make_ticket, policy, staff
 

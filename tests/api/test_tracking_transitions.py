@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Assignment, Extension, Ticket, TicketEvent
-from hotline.tracking import lifecycle
+from hotline.tickets import lifecycle
 from hotline.tracking.scoping import GONE_STATES
 from tests.factories import make_ticket, staff
 

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from rq import Queue
 
 from hotline import create_app
+from hotline.escalation.chaser import chase_overdue
 from hotline.extensions import db
 from hotline.models import Message
 from hotline.notify.services import SWEEP_GRACE, sweep_outbox
 from hotline.queues import NOTIFICATIONS, get_redis
-from hotline.tracking.chaser import chase_overdue
 from tests.conftest import ROOT
 from tests.factories_chaser import (
     HEAD,

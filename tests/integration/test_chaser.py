@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from hotline.dispatch.deadlines import next_local_time
+from hotline.escalation.chaser import chase_overdue, send_daily_digest
 from hotline.extensions import db
 from hotline.models import DigestRun, Message, Ticket, TicketEvent
 from hotline.notify.services import send_message
-from hotline.tracking.chaser import chase_overdue, send_daily_digest
+from hotline.tickets.calendar import next_local_time
 from tests.conftest import ROOT
 from tests.factories_chaser import (
     ADDRESS,
@@ -344,7 +344,7 @@ def test_returned_and_completed_assignments_are_not_chased(app, make_user):
 
 
 def test_departments_set_contact_command(app, flask_cli):
-    from hotline.tracking.contacts import department_contacts
+    from hotline.notify.contacts import department_contacts
 
     done = flask_cli(
         "hotline",

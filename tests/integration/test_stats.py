@@ -52,8 +52,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from hotline.dispatch.services import dispatch_ticket
+from hotline.reporting.stats import compute_stats
 from hotline.tracking import services
-from hotline.tracking.stats import compute_stats
 from tests.factories import make_ticket
 
 CST = timezone(timedelta(hours=8))

@@ -1,4 +1,4 @@
-"""The escalation ladder (hotline.tracking.ladder): pure, table-driven, no app or database.
+"""The escalation ladder (hotline.tickets.ladder): pure, table-driven, no app or database.
 
 Times are written in Asia/Shanghai local time (UTC+8 all year). March 2026 has no public
 holidays (Mon-Fri working days); the Spring Festival holiday runs Sun 15 - Mon 23 Feb 2026,
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.tracking import ladder as ladder_module
-from hotline.tracking.ladder import (
+from hotline.tickets import ladder as ladder_module
+from hotline.tickets.ladder import (
     LadderError,
     digest_day,
     first_look,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hotline.dispatch.services import create_ticket
 from hotline.extensions import db
+from hotline.intake.tickets import create_ticket
 from hotline.models import User
 
 REPORT = {

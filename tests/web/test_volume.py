@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hotline.tracking.volume import weekly_volume
+from hotline.reporting.volume import weekly_volume
 from tests.web.helpers import ensure_user, make_ticket
 
 

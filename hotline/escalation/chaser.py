@@ -27,18 +27,17 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from hotline.escalation.overdue import overdue_by_department
 from hotline.extensions import db
 from hotline.models import Assignment, DigestRun, EscalationStep, MessageKind, ReferenceCode
 from hotline.notify import templates
+from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
-from hotline.reference.services import setting
-from hotline.tracking import ladder as ladder_module
-from hotline.tracking.contacts import Directory
-from hotline.tracking.ladder import Ladder, Rung, parse_ladder, plan, quiet_until, watched_deadline, window_start
-from hotline.tracking.supervision import overdue_by_department
+from hotline.reference.services import configured_ladder
+from hotline.tickets import ladder as ladder_module
+from hotline.tickets.ladder import Ladder, Rung, plan, quiet_until, watched_deadline, window_start
 from hotline.tracking.transitions import record_event
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 KIND_WORDS = {"sign": "签收", "feedback": "办理反馈"}
 DIGEST_DEPARTMENTS = 8  # the SMS names the worst few departments, then "等N个部门"
-
-
-def configured_ladder() -> Ladder:
-    """The ladder stored by ``flask hotline seed`` (settings row "escalation")."""
-    return parse_ladder(setting("escalation"), current_app.config.get("HOTLINE_TIMEZONE") or ladder_module.DEFAULT_TZ)
 
 
 @dataclass

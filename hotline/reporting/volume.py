@@ -2,7 +2,7 @@
 and where the period's tickets stand now.
 
 The period is ``start``..``end``, local dates in HOTLINE_TIMEZONE, both included (the same
-bounds as ``hotline.tracking.stats``); a ticket belongs to it by ``created_at``. Weeks start
+bounds as ``hotline.reporting.stats``); a ticket belongs to it by ``created_at``. Weeks start
 on Monday, local time; the first and last week may be partial. A ticket counts once, under
 its primary protection type (``None`` until an operator sets one, e.g. a voicemail).
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import ReferenceCode, Ticket
-from hotline.tracking.stats import period_bounds
+from hotline.reporting.stats import period_bounds
 
 UNSET = None
 

@@ -56,7 +56,8 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Assignment, Department, Revisit, TicketEvent
-from hotline.tracking import lifecycle
+from hotline.tickets import lifecycle
+from hotline.tickets.watched import watched_due
 
 FIGURES = (
     "assigned",
@@ -114,8 +115,8 @@ def _assignment_figures(rows: list[_Row], everyone: int, reopened: set[int], now
     on_time = [r for r in owing if r.final_feedback_at is not None and r.final_feedback_at <= r.feedback_due_at]
     overdue = []
     for r in rows:
-        kind = lifecycle.watched_deadline(r.status, r.status_before_return) if _live(r) else None
-        if kind is not None and (r.sign_due_at if kind == "sign" else r.feedback_due_at) < now:
+        due = watched_due(r) if _live(r) else None
+        if due is not None and due < now:
             overdue.append(r)
     n = len(rows)
     return {

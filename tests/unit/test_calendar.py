@@ -1,4 +1,4 @@
-"""Deadline arithmetic in the PRC working-day calendar (hotline.dispatch.deadlines).
+"""Deadline arithmetic in the PRC working-day calendar (hotline.tickets.calendar).
 
 Pure unit tests: no database, no app. Every expected value was worked out by hand and is
 written literally. Asia/Shanghai is UTC+8 all year, so a local time is the UTC time plus
@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.dispatch import deadlines
-from hotline.dispatch.deadlines import (
+from hotline.tickets import calendar as deadlines
+from hotline.tickets.calendar import (
     add_clock,
     add_working_days,
     at_fraction,
@@ -493,7 +493,7 @@ def test_naive_datetimes_raise(call):
 def test_calendar_overrides_kept_as_data_win_over_the_library():
     from datetime import date
 
-    from hotline.dispatch import deadlines
+    from hotline.tickets import calendar as deadlines
 
     try:
         deadlines.set_calendar_overrides(holidays=[date(2027, 1, 1)], workdays=[date(2026, 12, 26)])

@@ -10,7 +10,7 @@ from hotline.models import Role
 from hotline.notify.schemas import MessageListSchema, MessageQuerySchema, MessageSchema, TestMessageSchema
 from hotline.notify.services import list_messages, queue_test_message
 
-blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Notifications 通知短信")
+blp = Blueprint("api_messages", __name__, url_prefix="/api/v1", description="Notifications 通知短信")
 
 
 @blp.route("/messages")

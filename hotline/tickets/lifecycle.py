@@ -28,6 +28,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from hotline.tickets.enums import AssignmentStatus as AS
+from hotline.tickets.enums import ExtensionStatus as ES
+from hotline.tickets.enums import TicketStatus as TS
+
 
 class TransitionError(Exception):
     def __init__(self, kind: str, current: str, action: str):
@@ -72,61 +76,61 @@ class ExtensionAction(StrEnum):
 PREVIOUS = "<previous>"
 
 TICKET: dict[tuple[str, str], str] = {
-    ("new", "dispatch"): "dispatched",
-    ("dispatched", "dispatch"): "dispatched",
-    ("in_progress", "dispatch"): "in_progress",
-    ("awaiting_verification", "dispatch"): "in_progress",
-    ("dispatched", "start"): "in_progress",
-    ("in_progress", "submit"): "awaiting_verification",
-    ("awaiting_verification", "close"): "closed",
-    ("awaiting_verification", "reopen"): "in_progress",
-    ("closed", "reopen"): "in_progress",
-    ("closed", "revisit"): "closed",
-    ("dispatched", "unroute"): "new",
-    ("in_progress", "unroute"): "new",
-    ("new", "cancel"): "cancelled",
-    ("dispatched", "cancel"): "cancelled",
-    ("in_progress", "cancel"): "cancelled",
-    ("awaiting_verification", "cancel"): "cancelled",
+    (TS.NEW, TicketAction.DISPATCH): TS.DISPATCHED,
+    (TS.DISPATCHED, TicketAction.DISPATCH): TS.DISPATCHED,
+    (TS.IN_PROGRESS, TicketAction.DISPATCH): TS.IN_PROGRESS,
+    (TS.AWAITING_VERIFICATION, TicketAction.DISPATCH): TS.IN_PROGRESS,
+    (TS.DISPATCHED, TicketAction.START): TS.IN_PROGRESS,
+    (TS.IN_PROGRESS, TicketAction.SUBMIT): TS.AWAITING_VERIFICATION,
+    (TS.AWAITING_VERIFICATION, TicketAction.CLOSE): TS.CLOSED,
+    (TS.AWAITING_VERIFICATION, TicketAction.REOPEN): TS.IN_PROGRESS,
+    (TS.CLOSED, TicketAction.REOPEN): TS.IN_PROGRESS,
+    (TS.CLOSED, TicketAction.REVISIT): TS.CLOSED,
+    (TS.DISPATCHED, TicketAction.UNROUTE): TS.NEW,
+    (TS.IN_PROGRESS, TicketAction.UNROUTE): TS.NEW,
+    (TS.NEW, TicketAction.CANCEL): TS.CANCELLED,
+    (TS.DISPATCHED, TicketAction.CANCEL): TS.CANCELLED,
+    (TS.IN_PROGRESS, TicketAction.CANCEL): TS.CANCELLED,
+    (TS.AWAITING_VERIFICATION, TicketAction.CANCEL): TS.CANCELLED,
 }
 
 ASSIGNMENT: dict[tuple[str, str], str] = {
-    ("pending", "accept"): "accepted",
-    ("pending", "request_return"): "return_requested",
-    ("accepted", "request_return"): "return_requested",
-    ("return_requested", "approve_return"): "returned",
-    ("return_requested", "reject_return"): PREVIOUS,
-    ("accepted", "feedback"): "accepted",
-    ("accepted", "final_feedback"): "completed",
-    ("accepted", "extend"): "accepted",
-    ("pending", "extend"): "pending",
-    ("completed", "reopen"): "accepted",
-    ("accepted", "reopen"): "accepted",
-    ("pending", "reopen"): "pending",
-    ("pending", "withdraw"): "returned",
-    ("accepted", "withdraw"): "returned",
-    ("return_requested", "withdraw"): "returned",
+    (AS.PENDING, AssignmentAction.ACCEPT): AS.ACCEPTED,
+    (AS.PENDING, AssignmentAction.REQUEST_RETURN): AS.RETURN_REQUESTED,
+    (AS.ACCEPTED, AssignmentAction.REQUEST_RETURN): AS.RETURN_REQUESTED,
+    (AS.RETURN_REQUESTED, AssignmentAction.APPROVE_RETURN): AS.RETURNED,
+    (AS.RETURN_REQUESTED, AssignmentAction.REJECT_RETURN): PREVIOUS,
+    (AS.ACCEPTED, AssignmentAction.FEEDBACK): AS.ACCEPTED,
+    (AS.ACCEPTED, AssignmentAction.FINAL_FEEDBACK): AS.COMPLETED,
+    (AS.ACCEPTED, AssignmentAction.EXTEND): AS.ACCEPTED,
+    (AS.PENDING, AssignmentAction.EXTEND): AS.PENDING,
+    (AS.COMPLETED, AssignmentAction.REOPEN): AS.ACCEPTED,
+    (AS.ACCEPTED, AssignmentAction.REOPEN): AS.ACCEPTED,
+    (AS.PENDING, AssignmentAction.REOPEN): AS.PENDING,
+    (AS.PENDING, AssignmentAction.WITHDRAW): AS.RETURNED,
+    (AS.ACCEPTED, AssignmentAction.WITHDRAW): AS.RETURNED,
+    (AS.RETURN_REQUESTED, AssignmentAction.WITHDRAW): AS.RETURNED,
 }
 
 EXTENSION: dict[tuple[str, str], str] = {
-    ("pending", "approve"): "approved",
-    ("pending", "reject"): "rejected",
+    (ES.PENDING, ExtensionAction.APPROVE): ES.APPROVED,
+    (ES.PENDING, ExtensionAction.REJECT): ES.REJECTED,
 }
 
 TABLES = {"ticket": TICKET, "assignment": ASSIGNMENT, "extension": EXTENSION}
 
-TICKET_STATES = ("new", "dispatched", "in_progress", "awaiting_verification", "closed", "cancelled")
-ASSIGNMENT_STATES = ("pending", "accepted", "return_requested", "returned", "completed", "withdrawn")
-EXTENSION_STATES = ("pending", "approved", "rejected")
+TICKET_STATES = tuple(TS)
+ASSIGNMENT_STATES = tuple(AS)
+EXTENSION_STATES = tuple(ES)
 STATES = {"ticket": TICKET_STATES, "assignment": ASSIGNMENT_STATES, "extension": EXTENSION_STATES}
 ACTIONS = {"ticket": tuple(TicketAction), "assignment": tuple(AssignmentAction), "extension": tuple(ExtensionAction)}
 
 # Assignment states in which a department still owes work (and the chaser still watches).
-LIVE_ASSIGNMENT_STATES = frozenset({"pending", "accepted", "return_requested"})
+LIVE_ASSIGNMENT_STATES = frozenset({AS.PENDING, AS.ACCEPTED, AS.RETURN_REQUESTED})
 # Ticket states in which work is still open.
-OPEN_TICKET_STATES = frozenset({"new", "dispatched", "in_progress", "awaiting_verification"})
+OPEN_TICKET_STATES = frozenset({TS.NEW, TS.DISPATCHED, TS.IN_PROGRESS, TS.AWAITING_VERIFICATION})
 # The states a return request may come from, hence the states a rejected return restores.
-RETURNABLE_STATES = frozenset(s for (s, a) in ASSIGNMENT if a == "request_return")
+RETURNABLE_STATES = frozenset(s for (s, a) in ASSIGNMENT if a == AssignmentAction.REQUEST_RETURN)
 
 # Revisit (回访) outcomes; the first two count as satisfied for 满意率, ``unsatisfied`` reopens.
 REVISIT_OUTCOMES = ("satisfied", "basically_satisfied", "unsatisfied", "unreachable")
@@ -171,21 +175,6 @@ def step(kind: str, current: str, action: str, previous: str | None = None) -> s
 
 def allowed_actions(kind: str, current: str) -> list[str]:
     return sorted(a for (s, a) in TABLES[kind] if s == current)
-
-
-# The deadline each state owes (a return request keeps the one of the state it came from).
-WATCHED: dict[str, str] = {"pending": "sign", "accepted": "feedback"}
-
-
-def watched_deadline(status: str, status_before_return: str | None = None) -> str | None:
-    """Which deadline an assignment in ``status`` is held to: ``sign``, ``feedback`` or None.
-
-    A pending assignment owes its sign-for, an accepted one its feedback; a return request
-    does not stop the clock, so it is held to the deadline of the state it came from.
-    """
-    if status == "return_requested":
-        status = status_before_return or "pending"
-    return WATCHED.get(status)
 
 
 def ready_for_verification(assignments: list[tuple[str, str]]) -> bool:

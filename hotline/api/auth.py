@@ -13,7 +13,7 @@ from hotline.auth.access import STAFF, bearer_token, current_actor, roles_requir
 from hotline.auth.services import issue_token, revoke_token
 from hotline.extensions import limiter
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
+blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
 
 
 class TokenCreateSchema(ma.Schema):

@@ -10,7 +10,7 @@ A rung's ``at`` is one of
     ``due+Nwd``      N PRC working days after the deadline (``deadlines.add_working_days``);
     ``due+Nh`` / ``due+Nm``   N hours / minutes of clock time after the deadline.
 
-Which deadline is watched (:func:`watched_deadline`): the sign-for deadline while the
+Which deadline is watched (``hotline.tickets.watched``): the sign-for deadline while the
 assignment is ``pending``, the feedback deadline once ``accepted``; a ``return_requested``
 assignment keeps the clock of the state it came from (the clocks keep running while the
 center decides); ``returned`` and ``completed`` are not chased. The ladder of a deadline is
@@ -29,11 +29,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from hotline.dispatch import deadlines
-from hotline.tracking import lifecycle
+from hotline.tickets import calendar as deadlines
+from hotline.tickets.watched import Watched  # noqa: F401  (Watched re-exported)
+from hotline.tickets.watched import watched as watched_deadline
 
 DEFAULT_TZ = deadlines.DEFAULT_TZ
 RECIPIENT_GROUPS = ("liaisons", "heads", "center", "leading_group")
@@ -50,8 +51,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "digest_at": "07:30",
 }
 
-# Watched deadline by (effective) assignment status; anything else is not chased.
-
 _AT = re.compile(r"^(?:fraction:(?P<fraction>\d+(?:\.\d+)?)|due(?:\+(?P<amount>\d+)(?P<unit>wd|h|m))?)$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -66,11 +65,6 @@ class AssignmentLike(Protocol):
     sign_due_at: datetime
     feedback_due_at: datetime
     dispatched_at: datetime
-
-
-class Watched(NamedTuple):
-    kind: str  # sign|feedback
-    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -157,14 +151,6 @@ def parse_ladder(config: Mapping[str, Any] | None, tz: str = DEFAULT_TZ) -> Ladd
     return Ladder(tuple(rungs), tz, quiet["start"], quiet["end"], digest_at)
 
 
-def watched_deadline(assignment: AssignmentLike) -> Watched | None:
-    """The deadline the chaser watches for this assignment now, or None."""
-    kind = lifecycle.watched_deadline(assignment.status, assignment.status_before_return)
-    if kind is None:
-        return None
-    return Watched(kind, assignment.sign_due_at if kind == "sign" else assignment.feedback_due_at)
-
-
 def window_start(assignment: AssignmentLike, due: datetime) -> datetime:
     """The handling clock starts at dispatch (never at sign-for); never after the deadline."""
     start = assignment.dispatched_at or due
@@ -196,16 +182,9 @@ def first_look(ladder: Ladder, assignment: AssignmentLike) -> datetime | None:
     return min(at for _, at in times)
 
 
-def next_escalation_at(assignment: AssignmentLike, now: datetime, ladder: Ladder | None = None) -> datetime | None:
-    """When the chaser must next look at ``assignment`` (transitions.schedule_chase).
-
-    Without ``ladder`` the configured one is read (the only impure path of this module,
-    imported lazily so the pure functions above stay usable without an app).
-    """
-    if ladder is None:
-        from hotline.tracking.chaser import configured_ladder
-
-        ladder = configured_ladder()
+def next_escalation_at(assignment: AssignmentLike, now: datetime, ladder: Ladder) -> datetime | None:
+    """When the chaser must next look at ``assignment`` (``transitions.schedule_chase``
+    passes the configured ladder in)."""
     return first_look(ladder, assignment)
 
 

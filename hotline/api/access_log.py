@@ -10,7 +10,7 @@ from hotline.audit.services import list_access_log
 from hotline.auth.access import roles_required
 from hotline.models import Role
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit 访问记录")
+blp = Blueprint("api_access_log", __name__, url_prefix="/api/v1", description="Audit 访问记录")
 
 
 @blp.route("/access-log")

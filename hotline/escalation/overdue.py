@@ -1,6 +1,6 @@
 """The overdue queue (督办): what is late, or will be late by a given moment.
 
-An item is an assignment whose watched deadline (``ladder.watched_deadline``: sign-for while
+An item is an assignment whose watched deadline (``hotline.tickets.watched``: sign-for while
 pending, feedback once accepted, the same clock while a return waits) is at or before
 ``at``. ``escalation_level`` is the highest ladder level fired for that very deadline
 (0 = none yet; reminders don't count), so a new deadline after an extension or a reopen
@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import Assignment, Department, EscalationStep, Ticket
-from hotline.tracking.ladder import overdue_seconds
-from hotline.tracking.lifecycle import WATCHED
+from hotline.tickets.enums import AssignmentStatus, DeadlineKind
+from hotline.tickets.ladder import overdue_seconds
+from hotline.tickets.watched import WATCHED, states_watching, waiting_sql
 
 DEFAULT_LIMIT = 1000
 
@@ -35,13 +36,21 @@ def _ranges(at: datetime, department_id: int | None) -> Iterator[tuple[str, sa.C
     """(kind, deadline column, conditions) of each index range that holds late items."""
     a = Assignment
     for kind in sorted(set(WATCHED.values())):
-        states = [status for status, watched in WATCHED.items() if watched == kind]
-        due = a.sign_due_at if kind == "sign" else a.feedback_due_at
+        states = states_watching(kind)
+        due = a.sign_due_at if kind == DeadlineKind.SIGN else a.feedback_due_at
         extra = [a.department_id == department_id] if department_id is not None else []
         yield kind, due, [a.status.in_(states), due <= at, *extra]
         # A waiting return keeps the clock of the state it came from.
-        waiting = sa.func.coalesce(a.status_before_return, "pending").in_(states)
-        yield kind, due, [a.status == "return_requested", waiting, due <= at, *extra]
+        yield (
+            kind,
+            due,
+            [
+                a.status == AssignmentStatus.RETURN_REQUESTED,
+                waiting_sql(a.status_before_return, kind),
+                due <= at,
+                *extra,
+            ],
+        )
 
 
 def _items(kind: str, due: sa.ColumnElement, conditions: list, limit: int) -> sa.Select:

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from hotline.reference.services import reference_lists
 
-blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data 参考数据")
+blp = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Reference data 参考数据")
 
 
 @blp.route("/reference")

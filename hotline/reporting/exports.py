@@ -18,9 +18,9 @@ from hotline.audit import record_access
 from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import Assignment, Department, Ticket, User
+from hotline.reporting.stats import period_bounds
 from hotline.tracking import scoping
 from hotline.tracking.services import reporter_overrides
-from hotline.tracking.stats import period_bounds
 
 log = logging.getLogger(__name__)
 

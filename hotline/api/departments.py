@@ -1,0 +1,29 @@
+"""``/api/v1/departments``: a department's contacts (who the dispatch and ladder SMS reach)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from hotline.auth.access import roles_required
+from hotline.escalation.schemas import DepartmentContactsSchema
+from hotline.models import Role
+from hotline.notify.contacts import department_contacts, set_department_contacts
+
+blp = Blueprint("api_departments", __name__, url_prefix="/api/v1", description="Departments 部门")
+
+
+@blp.route("/departments/<code>/contacts")
+class DepartmentContacts(MethodView):
+    @roles_required(Role.SUPERVISOR, Role.ADMIN)
+    @blp.response(200, DepartmentContactsSchema)
+    def get(self, code):
+        """A department's head and liaison phones (who the ladder's SMS reach)."""
+        return department_contacts(code)
+
+    @roles_required(Role.ADMIN)
+    @blp.arguments(DepartmentContactsSchema)
+    @blp.response(200, DepartmentContactsSchema)
+    def put(self, data, code):
+        """Replace a department's head and/or liaison phones (admin)."""
+        return set_department_contacts(code, data.get("head_phones"), data.get("liaison_phones"))

@@ -1,0 +1,26 @@
+"""``/api/v1/overdue``: the overdue queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from hotline.auth.access import roles_required
+from hotline.escalation.overdue import overdue_queue
+from hotline.escalation.schemas import OverdueListSchema, OverdueQuerySchema
+from hotline.models import Role
+
+blp = Blueprint("api_overdue", __name__, url_prefix="/api/v1", description="Overdue queue 超期督办")
+
+
+@blp.route("/overdue")
+class Overdue(MethodView):
+    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+
+    @blp.arguments(OverdueQuerySchema, location="query")
+    @blp.response(200, OverdueListSchema)
+    def get(self, args):
+        """Assignments late now (or by `at`), most overdue first."""
+        return overdue_queue(args.get("at") or datetime.now(UTC), bureau=args.get("bureau"), limit=args["limit"])

@@ -108,11 +108,6 @@ def can_see_assignment(actor: User, assignment: Assignment) -> bool:
 
 # --- need-to-know -------------------------------------------------------------------------------
 
-# A department whose order ended this way no longer sees the ticket at all.
-GONE_STATES = (AssignmentStatus.RETURNED.value, AssignmentStatus.WITHDRAWN.value)
-# What identifies the child and the reporter: a department sees it only once it has signed for.
-IDENTITY_FIELDS = ("child_name", "child_age", "address", "reporter_phone")
-
 
 def signed_for(actor: User, ticket: Ticket) -> bool:
     """True once the actor's department holds a signed-for order on the ticket (accepted, or any

@@ -1,4 +1,7 @@
-"""gunicorn settings read from the repository root (gunicorn loads ./gunicorn.conf.py by itself).
+"""gunicorn settings read from the repository root (the Procfile's web process passes ``--config``).
+
+An access log that keeps no query string, tracking code, secret or phone number
+(hotline/gunicorn_logging.py).
 
 A too-long URL must be answered in the API's error shape, not gunicorn's HTML page. gunicorn
 refuses a request line above ``limit_request_line`` before the app sees anything, so: the
@@ -11,6 +14,12 @@ from gunicorn too, since by then no path can be read to pick a format.
 import json
 
 from gunicorn import util
+
+from hotline.gunicorn_logging import ACCESS_LOG_FORMAT
+
+logger_class = "hotline.gunicorn_logging.RedactingLogger"
+access_log_format = ACCESS_LOG_FORMAT
+accesslog = "-"
 
 limit_request_line = 8190
 

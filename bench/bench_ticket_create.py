@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -175,6 +176,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = service_env(args.database, args.redis, HOTLINE_DUTY_PHONES="+8613900000001")
+    env["SECRET_KEY"] = secrets.token_urlsafe(48)  # a key written in the source is refused
     prepare(env, args.database)
     port = free_port()
     gunicorn = subprocess.Popen(

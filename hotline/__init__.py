@@ -20,11 +20,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["HOTLINE_MAX_BODY_BYTES"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _use_secret_key(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     _load_calendar()
     _wire_features()
+    _harden(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -37,6 +39,37 @@ def _wire_features() -> None:
     from hotline.children import wiring
 
     wiring.register()
+
+
+def _use_secret_key(app: Flask) -> None:
+    """Refuse to start with a guessable key; without one, use (and create) instance/secret_key."""
+    from hotline.secret_key import resolve
+
+    key, path = resolve(app.config.get("SECRET_KEY"), Path(app.instance_path), config_module.ROOT)
+    app.config["SECRET_KEY"] = key
+    app.config["HOTLINE_SECRET_KEY_FILE"] = str(path) if path else None
+
+
+NO_STORE_EXEMPT = ("/api/docs", "/api/v1/openapi.json", "/static/")
+
+
+def _harden(app: Flask) -> None:
+    """Under https: a ``Secure`` session cookie and HSTS. API answers (tickets, calls, children's
+    files) are never kept in a browser's or proxy's cache."""
+    from flask import request
+
+    https = app.config["HOTLINE_PUBLIC_URL"].startswith("https://")
+    if https:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    @app.after_request
+    def _security_headers(response):
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/") and not request.path.startswith(NO_STORE_EXEMPT):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _load_calendar() -> None:
@@ -130,6 +163,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.children.routes",
     "hotline.reporting.monthly_routes",
     "hotline.api.setup",
+    "hotline.retention.routes",
 )
 
 

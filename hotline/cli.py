@@ -32,6 +32,32 @@ def create_user_command(name: str, role: str, bureau: str | None, phone: str | N
     click.echo(f"created {user.role} {user.username}" + (f" ({user.bureau})" if user.bureau else ""))
 
 
+@users_cli.command("disable")
+@click.argument("name")
+def disable_user_command(name: str) -> None:
+    """Switch an account off: its tokens and web sessions stop working at once."""
+    _switch_user(name, False)
+
+
+@users_cli.command("enable")
+@click.argument("name")
+def enable_user_command(name: str) -> None:
+    """Switch an account back on: the user may sign in again (old tokens stay revoked)."""
+    _switch_user(name, True)
+
+
+def _switch_user(name: str, active: bool) -> None:
+    from datetime import UTC, datetime
+
+    from hotline.auth.services import set_active_by_name
+
+    try:
+        user = set_active_by_name(name, active, datetime.now(UTC))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{'enabled' if active else 'disabled'} {user.username}")
+
+
 @hotline_cli.command("seed")
 def seed_command() -> None:
     """Load the reference data (idempotent) and the default dispatch rules if none exist."""

@@ -35,7 +35,8 @@ def from_environment(instance_path: Path) -> dict:
     load_dotenv(ROOT / ".env", override=False)
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-change-me",
+        # Unset: a random key kept in instance/secret_key (hotline.secret_key), checked at start.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL") or "",
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
@@ -72,6 +73,8 @@ def from_environment(instance_path: Path) -> dict:
         # Jobs one worker process runs at once, each in a thread (workers/threaded.py); each
         # holds a database connection while it runs (the pool allows 15).
         "HOTLINE_WORKER_THREADS": int(env.get("HOTLINE_WORKER_THREADS") or 10),
+        # Closed or cancelled tickets are pseudonymised this many days later (hotline retention).
+        "HOTLINE_RETENTION_DAYS": int(env.get("HOTLINE_RETENTION_DAYS") or 1095),
     }
 
 

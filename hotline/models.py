@@ -139,6 +139,9 @@ class User(db.Model):
     full_name: Mapped[str | None] = mapped_column(sa.String(100))  # 姓名, shown to colleagues
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every web session's id: raising it (sign-out, disable) ends all of the user's
+    # web sessions at once, on the server, whatever copies of the cookie exist.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
@@ -161,7 +164,8 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user id: ``"<id>:<session_epoch>"`` (see ``session_epoch``)."""
+        return f"{self.id}:{self.session_epoch}"
 
 
 class ApiToken(db.Model):
@@ -232,6 +236,8 @@ class Ticket(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the retention job (hotline.retention) once the personal fields are removed.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     assignments: Mapped[list[Assignment]] = relationship(

@@ -85,6 +85,17 @@ def requeue_failed_command(dry_run: bool) -> None:
     click.echo(f"{verb} {len(jobs)} failed job(s)")
 
 
+@click.command("retention")
+@click.option("--at", "at", default=None, metavar="ISO8601", help="as if it were this time (default: now)")
+@click.option("--dry-run", is_flag=True, help="count what would be pseudonymised; change nothing")
+def retention_command(at: str | None, dry_run: bool) -> None:
+    """Pseudonymise tickets closed or cancelled more than HOTLINE_RETENTION_DAYS before --at
+    (the same code the daily cron job runs); prints one line."""
+    from hotline.retention.services import run_retention, summary_line
+
+    click.echo(summary_line(run_retention(parse_moment(at), dry_run=dry_run, now=datetime.now(UTC))))
+
+
 def register(group: click.Group) -> None:
-    for command in (chase_overdue_command, departments_cli, requeue_failed_command):
+    for command in (chase_overdue_command, departments_cli, requeue_failed_command, retention_command):
         group.add_command(command)

@@ -9,6 +9,7 @@ tables with the reference data seeded, and an empty Redis database.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
+# A fresh random key per run: a key written in the source tree is refused at start.
+SECRET_KEY = secrets.token_urlsafe(48)
 
 
 def _per_worker(url: str) -> str:
@@ -77,7 +80,7 @@ def service_env(database_url, redis_server, tmp_path_factory) -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_server,
-        SECRET_KEY="test-secret",
+        SECRET_KEY=SECRET_KEY,
         HOTLINE_PUBLIC_URL="https://hotline.example.org",
         HOTLINE_TEST_ARTIFACTS=str(tmp_path_factory.mktemp("artifacts")),
     )
@@ -90,7 +93,7 @@ def base_config(database_url, redis_server) -> dict:
 
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": _database_url(database_url, ROOT / "instance"),
         "REDIS_URL": redis_server,
         "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
@@ -206,7 +209,7 @@ def make_user(app):
     from hotline.auth.services import create_user
 
     def make(
-        username: str, role: str, bureau: str | None = None, phone: str | None = None, password: str = "secret-pw"
+        username: str, role: str, bureau: str | None = None, phone: str | None = None, password: str = "secret-pw-long"
     ):
         return create_user(username, role, password, bureau=bureau, phone=phone)
 
@@ -222,7 +225,7 @@ def login(client, make_user):
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         make_user(name, role, bureau=bureau, phone=phone)
-        response = client.post("/api/v1/auth/tokens", json={"username": name, "password": "secret-pw"})
+        response = client.post("/api/v1/auth/tokens", json={"username": name, "password": "secret-pw-long"})
         assert response.status_code == 201, response.json
         return Api(client, response.json["token"])
 

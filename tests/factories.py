@@ -106,7 +106,7 @@ def user(username: str) -> User:
 
 @functools.cache
 def _password_hash() -> str:
-    return hash_password("secret-pw")
+    return hash_password("secret-pw-long")
 
 
 def staff(client, role: str, bureau: str | None = None, phone: str | None = None, username: str | None = None):

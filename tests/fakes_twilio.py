@@ -31,6 +31,8 @@ LOG_ENV = "FAKE_TWILIO_LOG"
 SCRIPT_ENV = "FAKE_TWILIO_SCRIPT"
 DELAY_ENV = "FAKE_TWILIO_DELAY_MS"  # optional: every answer takes this long (Twilio's own latency)
 CLIENT_PATH = "tests.fakes_twilio:RecordingHttpClient"
+# What a recording's media URL answers (GET .../Recordings/RE....mp3).
+FAKE_AUDIO = b"ID3\x03\x00fake mp3 audio"
 
 
 class RecordingHttpClient(HttpClient):
@@ -63,6 +65,10 @@ class RecordingHttpClient(HttpClient):
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         answer = _scripted(index)
         time.sleep(int(os.environ.get(DELAY_ENV) or 0) / 1000)
+        if "/Recordings/" in uri and not answer:
+            if method.upper() == "DELETE":
+                return Response(204, "", headers={})
+            return Response(200, FAKE_AUDIO, headers={"Content-Type": "audio/mpeg"})
         status = int(answer.get("status", 201))
         if status >= 400:
             body = {

@@ -29,6 +29,14 @@ def chase_overdue() -> str:
 
 
 @with_app
+def run_retention() -> str:
+    from hotline.retention.services import run_retention as retention
+    from hotline.retention.services import summary_line
+
+    return summary_line(retention(datetime.now(UTC)))
+
+
+@with_app
 def send_daily_digest() -> int:
     from hotline.escalation.chaser import send_daily_digest as digest
 

@@ -17,7 +17,9 @@ SCHEDULE = [
     (jobs.sweep_outbox, SWEEP, {"interval": 60}),
     (jobs.chase_overdue, CHASER, {"interval": 60}),
     (jobs.send_daily_digest, CHASER, {"interval": 60}),
+    # Daily at 03:00 Asia/Shanghai (19:00 UTC): pseudonymise what passed HOTLINE_RETENTION_DAYS.
+    (jobs.run_retention, CHASER, {"cron": "0 19 * * *"}),
 ]
 
 for func, queue_name, options in SCHEDULE:
-    cron.register(func, queue_name, job_timeout=300, **options)
+    cron.register(func, queue_name, job_timeout=options.pop("job_timeout", 300), **options)

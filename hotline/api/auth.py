@@ -9,9 +9,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.access import STAFF, bearer_token, current_actor, roles_required
 from hotline.auth.limits import sign_in_limits
-from hotline.auth.services import issue_token
+from hotline.auth.services import issue_token, revoke_token
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
 
@@ -45,6 +45,16 @@ class Tokens(MethodView):
         ttl = timedelta(hours=current_app.config["HOTLINE_TOKEN_TTL_HOURS"])
         token, expires_at = issue_token(data["username"], data["password"], datetime.now(UTC), ttl)
         return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/auth/tokens/current")
+class CurrentToken(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.response(204)
+    def delete(self):
+        """Sign out on the API: the token used for this call answers 401 from now on."""
+        revoke_token(bearer_token() or "", datetime.now(UTC))
 
 
 @blp.route("/me")

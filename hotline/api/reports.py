@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.extensions import limiter
 from hotline.intake import reports
+from hotline.intake.reports import public_budget
 from hotline.intake.schemas import ReportCreatedSchema, ReportCreateSchema, ReportStatusSchema
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Public reports 公众报告")
 
 SECRET_HEADER = "X-Report-Secret"
-
-
-def _public_limit() -> str:
-    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
 
 
 def _now() -> datetime:
@@ -28,7 +24,7 @@ def _now() -> datetime:
 @blp.route("/reports")
 class Reports(MethodView):
     # Per client address, counted in Redis so every web process shares the budget.
-    decorators = [limiter.limit(_public_limit)]
+    decorators = [public_budget()]
 
     @blp.arguments(ReportCreateSchema)
     @blp.response(201, ReportCreatedSchema)
@@ -40,7 +36,7 @@ class Reports(MethodView):
 
 @blp.route("/reports/<string:tracking_code>")
 class ReportStatus(MethodView):
-    decorators = [limiter.limit(_public_limit)]
+    decorators = [public_budget()]
 
     @blp.doc(parameters=[{"in": "header", "name": SECRET_HEADER, "required": True, "schema": {"type": "string"}}])
     @blp.response(200, ReportStatusSchema)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import STAFF, current_actor, roles_required
 from hotline.dispatch import services as dispatch_services
 from hotline.dispatch.schemas import DispatchSchema, TicketCreateSchema
+from hotline.intake import recordings
 from hotline.intake import services as intake_services
 from hotline.intake.schemas import TicketPatchSchema
 from hotline.intake.tickets import create_ticket
@@ -91,6 +93,18 @@ class TicketDetail(MethodView):
     def patch(self, data, ticket_id):
         """Complete a `new` ticket (protection types, urgency, categories, location, child, reporter)."""
         return intake_services.complete_ticket(ticket_id, data, actor=current_actor(), now=_now())
+
+
+@blp.route("/tickets/<int:ticket_id>/recording")
+class TicketRecording(MethodView):
+    decorators = [roles_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)]
+
+    @blp.doc(responses={"200": {"description": "the voicemail audio", "content": {"audio/mpeg": {}}}})
+    def get(self, ticket_id):
+        """The voicemail's audio, fetched from Twilio with the account's credentials; every
+        playback is recorded in the access log. The provider's URL is never answered."""
+        audio, content_type = recordings.get_recording(ticket_id, actor=current_actor(), now=_now())
+        return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/tickets/<int:ticket_id>/dispatch")

@@ -17,12 +17,18 @@ STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
 CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 
 
-def bearer_user() -> User | None:
+def bearer_token() -> str | None:
+    """The request's bearer token, if it sent one in a well-formed header."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
         return None
-    return user_for_token(token.strip(), datetime.now(UTC))
+    return token.strip()
+
+
+def bearer_user() -> User | None:
+    token = bearer_token()
+    return user_for_token(token, datetime.now(UTC)) if token else None
 
 
 def current_actor() -> User:

@@ -6,8 +6,10 @@ random values, so SHA-256 is enough and a request never pays for a password hash
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +17,29 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so timing does not reveal user names.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+MIN_PASSWORD_LENGTH = 10
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new staff password is refused, or None. Staff accounts open every child's record,
+    so a password must be long and not one that attackers try first."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters (至少{MIN_PASSWORD_LENGTH}个字符)"
+    folded = password.lower()
+    if folded in _common_passwords() or len(set(folded)) <= 2:
+        return "too common, choose another (常见密码)"
+    if username and username.lower() in folded:
+        return "must not contain the username (不能包含用户名)"
+    return None
 
 
 def hash_password(password: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from hotline.auth.passwords import hash_password, hash_token, new_token, verify_password
+from hotline.auth.passwords import hash_password, hash_token, new_token, password_problem, verify_password
 from hotline.errors import Conflict, NotFound, Unauthorized, ValidationError
 from hotline.extensions import db
 from hotline.models import ApiToken, Department, Role, User
@@ -20,8 +20,6 @@ def create_user(username: str, role: str, password: str, bureau: str | None = No
     if role not in {r.value for r in Role}:
         roles = ", ".join(r.value for r in Role)
         raise ValidationError(f"未知角色 unknown role '{role}' (one of {roles})", {"role": ["unknown"]})
-    if not password:
-        raise ValidationError("密码不能为空 password is required", {"password": ["required"]})
     department = None
     if bureau:
         department = db.session.scalar(sa.select(Department).filter_by(code=bureau))
@@ -36,6 +34,9 @@ def create_user(username: str, role: str, password: str, bureau: str | None = No
         phone = None
     if db.session.scalar(sa.select(User.id).filter_by(username=username)) is not None:
         raise ValidationError(f"用户名已存在 user '{username}' already exists", {"username": ["duplicate"]})
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationError(f"密码不合要求 password refused: {problem}", {"password": [problem]})
     user = User(username=username, role=role, department=department, phone=phone, password_hash=hash_password(password))
     db.session.add(user)
     db.session.commit()
@@ -84,6 +85,41 @@ def user_for_token(token: str, now: datetime) -> User | None:
     return row.user
 
 
+def revoke_token(token: str, now: datetime) -> None:
+    """Sign an API token out: from now on it answers 401."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.commit()
+
+
+def end_web_sessions(user_id: int) -> None:
+    """End every web session of the user (sign-out): the session id carries the epoch."""
+    db.session.execute(sa.update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+    db.session.commit()
+
+
+def _switch(user: User, active: bool, now: datetime) -> None:
+    user.active = active
+    if not active:  # at once: every web session and every token of the user
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.execute(
+            sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        )
+
+
+def set_active_by_name(username: str, active: bool, now: datetime) -> User:
+    """``users disable|enable NAME``."""
+    user = db.session.scalar(sa.select(User).filter_by(username=username))
+    if user is None:
+        raise NotFound(f"用户不存在 no user '{username}'")
+    _switch(user, active, now)
+    db.session.commit()
+    return user
+
+
 def list_users() -> list[User]:
     """Every account, by role then name (the admin's list)."""
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
@@ -96,7 +132,7 @@ def set_user_active(user_id: int, active: bool, *, actor: User) -> User:
         raise NotFound("用户不存在 user not found")
     if user.id == actor.id and not active:
         raise Conflict("不能停用自己的账号 you cannot switch off your own account")
-    user.active = active
+    _switch(user, active, datetime.now(UTC))
     db.session.commit()
     return user
 

@@ -1,4 +1,5 @@
-"""Retention of closed children's files: the step of ``hotline retention`` for files.
+"""Retention of closed children's files: the step of ``hotline retention`` for files
+(``STEP``, appended to ``hotline.retention.services.STEPS`` by ``hotline.children.wiring``).
 
 A file closed more than ``HOTLINE_RETENTION_DAYS`` before the run is pseudonymised: the
 child's identity (name, gender, birth date), the address, the guardians, the match key, the
@@ -12,23 +13,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from hotline.children.models import ChildEvent, ChildFile, Visit
 from hotline.extensions import db
+from hotline.retention.services import RetentionStep
 
 REMOVED = ["name", "gender", "birth_date", "address", "guardians", "close_reason", "visits.findings"]
 
 
-def pseudonymise_closed_files(*, now: datetime, days: int, dry_run: bool = False) -> int:
-    """Pseudonymise files closed before ``now - days``; the number of files (to be) done."""
-    cutoff = now - timedelta(days=days)
-    due = sa.select(ChildFile.id).where(
-        ChildFile.status == "closed", ChildFile.closed_at < cutoff, ChildFile.pseudonymised_at.is_(None)
+def files_due(cutoff: datetime) -> sa.Select:
+    """Closed files not yet pseudonymised, closed before ``cutoff``."""
+    return (
+        sa.select(ChildFile.id)
+        .where(ChildFile.status == "closed", ChildFile.closed_at < cutoff, ChildFile.pseudonymised_at.is_(None))
+        .order_by(ChildFile.id)
     )
-    ids = list(db.session.scalars(due))
-    if dry_run or not ids:
-        db.session.rollback()
-        return len(ids)
+
+
+def _pseudonymise(ids: list[int], *, now: datetime, days: int) -> None:
     db.session.execute(
         sa.update(ChildFile)
         .where(ChildFile.id.in_(ids))
@@ -59,5 +62,23 @@ def pseudonymise_closed_files(*, now: datetime, days: int, dry_run: bool = False
         )
         for ident in ids
     )
+
+
+def pseudonymise_file(child_id: int, now: datetime) -> dict[str, int]:
+    """The retention job's step for one file (its caller commits)."""
+    _pseudonymise([child_id], now=now, days=int(current_app.config["HOTLINE_RETENTION_DAYS"]))
+    return {}
+
+
+STEP = RetentionStep("children", files_due, pseudonymise_file)
+
+
+def pseudonymise_closed_files(*, now: datetime, days: int, dry_run: bool = False) -> int:
+    """Pseudonymise files closed before ``now - days``, all at once; the number of files (to be) done."""
+    ids = list(db.session.scalars(files_due(now - timedelta(days=days))))
+    if dry_run or not ids:
+        db.session.rollback()
+        return len(ids)
+    _pseudonymise(ids, now=now, days=days)
     db.session.commit()
     return len(ids)

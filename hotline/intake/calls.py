@@ -206,7 +206,7 @@ def _row(call: Call, ticket_id: int | None) -> dict[str, Any]:
         "ended_at": call.ended_at,
         "duration": call.duration,
         "recording_sid": call.recording_sid,
-        "recording_url": call.recording_url,
+        "has_recording": bool(call.recording_sid and call.recording_url),
         "ticket_id": ticket_id,
         "called_back_at": call.called_back_at,
     }

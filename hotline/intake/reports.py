@@ -8,18 +8,30 @@ Chinese written for the reporter, never a child's, reporter's or staff member's 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-from datetime import datetime
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from redis.exceptions import RedisError
 
 from hotline.errors import NotFound
-from hotline.extensions import db
+from hotline.extensions import db, limiter
 from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
 from hotline.intake.tickets import create_ticket, hash_secret, verify_secret
 from hotline.models import Channel, Ticket, TicketEvent
+from hotline.queues import get_redis
 
+log = logging.getLogger(__name__)
+
+# At most this many wrong secrets per tracking code in the window (web, API and voice together).
+LOCKOUT_TRIES = 5
+LOCKOUT_WINDOW = timedelta(hours=24)
 NOT_FOUND = "未找到该报告，或查询密码不正确 no report with this tracking code and secret"
 STATUS_LABELS = {
     "new": "已受理",
@@ -45,17 +57,64 @@ def submit_report(data: dict[str, Any], *, now: datetime) -> tuple[Ticket, str]:
     return create_ticket(data, channel=Channel.WEB.value, actor=None, now=now, auto_dispatch=False)
 
 
-def find_report(tracking_code: str | None, secret: str | None) -> Ticket | None:
-    """The ticket when both code and secret match, else None; about as slow either way."""
+def public_budget(methods: list[str] | None = None) -> Callable:
+    """The one per-client budget (``HOTLINE_PUBLIC_RATE_LIMIT``) shared by every public report
+    and look-up route, web and API together: spreading guesses over routes gains nothing."""
+    return limiter.shared_limit(_public_limit, scope="public", methods=methods)
+
+
+def _public_limit() -> str:
+    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
+
+
+def _failures_key(code: str) -> str:
+    return "hotline:lookup-failures:" + hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def _locked_out(code: str, now: datetime) -> bool:
+    """True while the code has had ``LOCKOUT_TRIES`` wrong secrets within ``LOCKOUT_WINDOW``
+    (counted in Redis, so across web, API and voice and whatever the client). Without Redis
+    the look-up fails closed: a reporter can retry later, a guesser gets nothing."""
+    try:
+        redis = get_redis(current_app)
+        key = _failures_key(code)
+        redis.zremrangebyscore(key, 0, now.timestamp() - LOCKOUT_WINDOW.total_seconds())
+        return redis.zcard(key) >= LOCKOUT_TRIES
+    except RedisError:
+        log.warning("look-up lockout unavailable (Redis): refusing look-ups")
+        return True
+
+
+def _count_failure(code: str, now: datetime) -> None:
+    try:
+        key = _failures_key(code)
+        pipe = get_redis(current_app).pipeline()
+        pipe.zadd(key, {f"{now.timestamp()}:{secrets.token_hex(4)}": now.timestamp()})
+        pipe.expire(key, int(LOCKOUT_WINDOW.total_seconds()))
+        pipe.execute()
+    except RedisError:
+        log.warning("could not count a failed look-up (Redis)")
+
+
+def find_report(tracking_code: str | None, secret: str | None, *, now: datetime | None = None) -> Ticket | None:
+    """The ticket when both code and secret match, else None; about as slow either way.
+
+    Every wrong secret counts against the code; after ``LOCKOUT_TRIES`` in ``LOCKOUT_WINDOW``
+    the code answers as unknown even with the right secret, until the window passes."""
+    now = now or datetime.now(UTC)
     code = (tracking_code or "").strip()
+    well_formed = len(code) == 10 and code.isdigit()
     ticket = None
-    if len(code) == 10 and code.isdigit():
+    if well_formed and not _locked_out(code, now):
         ticket = db.session.scalar(sa.select(Ticket).filter_by(tracking_code=code))
     if ticket is None:
         # Spend the same keyed hash on an unknown code, so timing does not tell codes apart.
         hmac.compare_digest(hash_secret(_DUMMY_CODE, str(secret or "")), _DUMMY_HASH)
-        return None
-    return ticket if verify_secret(ticket, secret) else None
+    elif verify_secret(ticket, secret):
+        return ticket
+    if well_formed:
+        _count_failure(code, now)
+    return None
 
 
 def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
@@ -77,7 +136,7 @@ def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
 
 def lookup_report(tracking_code: str | None, secret: str | None, *, now: datetime | None = None) -> dict[str, Any]:
     """The reporter's view of a report; NotFound (the same one) for an unknown code or a wrong secret."""
-    ticket = find_report(tracking_code, secret)
+    ticket = find_report(tracking_code, secret, now=now)
     if ticket is None:
         raise NotFound(NOT_FOUND)
     return {

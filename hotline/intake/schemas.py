@@ -172,7 +172,9 @@ class CallSchema(ma.Schema):
     ended_at = ma.fields.AwareDateTime(allow_none=True)
     duration = ma.fields.Integer(allow_none=True)
     recording_sid = ma.fields.String(allow_none=True)
-    recording_url = ma.fields.String(allow_none=True)
+    has_recording = ma.fields.Boolean(
+        metadata={"description": "a voicemail: play it at GET /api/v1/tickets/<ticket_id>/recording"}
+    )
     ticket_id = ma.fields.Integer(allow_none=True)
     called_back_at = ma.fields.AwareDateTime(allow_none=True)
 

@@ -26,7 +26,7 @@ from hotline.extensions import db
 from hotline.intake import calls
 from hotline.intake.repeats import link_repeats
 from hotline.intake.reports import find_report, public_updates
-from hotline.intake.tickets import create_ticket
+from hotline.intake.tickets import create_ticket, derived_secret
 from hotline.intake.voice import LOOKUP_TRIES
 from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket, TicketStatus, User
 from hotline.notify import templates
@@ -46,40 +46,36 @@ def _by(column: Any, value: str) -> Ticket | None:
     return db.session.scalar(sa.select(Ticket).where(column == value))
 
 
-def _stored_reply(ticket: Ticket) -> str:
-    body = db.session.scalar(
-        sa.select(Message.body)
-        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.REPLY, Message.provider == REPLY_PROVIDER)
-        .order_by(Message.id)
-        .limit(1)
-    )
-    if body is None:  # pragma: no cover - the reply is written in the ticket's own transaction
-        log.warning("ticket %s has no stored SMS reply", ticket.id)
-        body = templates.render("report_received", tracking_code=ticket.tracking_code, secret="******")
-    return body
+MASKED_SECRET = "******"
+
+
+def _sms_reply(ticket: Ticket, message_sid: str, *, masked: bool = False) -> str:
+    """The reply to an SMS report. Its secret is derived from the MessageSid with the secret key,
+    so a retried webhook answers the identical text while the stored copy shows it masked."""
+    secret = MASKED_SECRET if masked else derived_secret("sms", message_sid)
+    return templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
 
 
 def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) -> str:
     """An SMS report: a `new` ticket (channel sms) and the reply text with its code and secret.
 
     The reply is recorded as a ``reply`` message (status ``sent``, provider ``twiml``) in the
-    same transaction as the ticket, so a retried or concurrent copy of the webhook finds the
-    very same text. Keeping the secret readable there is no new exposure: only supervisors
-    and admins read messages, and they can read the whole ticket the secret opens anyway.
+    same transaction as the ticket, with the secret masked: nobody can read a reporter's
+    secret back, not even in ``GET /messages``. A retried or concurrent copy of the webhook
+    finds the ticket and answers the very same text (the secret is derived, not stored).
     """
     existing = _by(Ticket.message_sid, message_sid)
     if existing is not None:
-        return _stored_reply(existing)
+        return _sms_reply(existing, message_sid)
     sender = (from_number or "").strip()[:32]
     text = (body or "").strip() or EMPTY_SMS
     data = {"description": text, "reporter": {"phone": calls.caller_number(sender) or sender or None}}
 
     def write_reply(ticket: Ticket, secret: str) -> None:
-        reply = templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
         db.session.add(
             Message(
                 to=sender,
-                body=reply,
+                body=_sms_reply(ticket, message_sid, masked=True),
                 kind=MessageKind.REPLY.value,
                 status=MessageStatus.SENT.value,
                 provider=REPLY_PROVIDER,
@@ -99,13 +95,14 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
             auto_dispatch=False,
             external={"message_sid": message_sid},
             on_created=write_reply,
+            secret=derived_secret("sms", message_sid),
         )
     except IntegrityError:
         ticket = _by(Ticket.message_sid, message_sid)
         if ticket is None:
             raise
         log.info("sms %s: a concurrent copy created ticket %s", message_sid, ticket.id)
-    return _stored_reply(ticket)
+    return _sms_reply(ticket, message_sid)
 
 
 def sms_twiml(reply: str | None) -> str:
@@ -197,7 +194,7 @@ def voice_lookup_secret(
     """The keyed secret: read the status out, or count a failed try (three per call)."""
     if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
         return LookupStep("give_up")
-    ticket = find_report(code, (digits or "").strip().rstrip("#"))
+    ticket = find_report(code, (digits or "").strip().rstrip("#"), now=now)
     if ticket is None:
         return _failed_try(call_sid, from_number, to_number, now)
     updates = public_updates(ticket)
@@ -210,6 +207,8 @@ def voice_lookup_secret(
 # --- completing a `new` ticket (PATCH /api/v1/tickets/<id>) -------------------------------------
 
 PATCHABLE = ("description", "protection_types", "subject_categories", "urgency")
+# What may still be corrected once a ticket is dispatched (until it is closed or cancelled).
+CORRECTABLE = frozenset({"child", "reporter", "location", "description"})
 
 
 def _complete(ticket: Ticket) -> bool:
@@ -219,6 +218,8 @@ def _complete(ticket: Ticket) -> bool:
 
 def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: datetime) -> Ticket:
     """Fill in what the caller could not give on a `new` ticket; recompute the rules' suggestion.
+    After dispatch (until closed or cancelled) only the child, reporter, location and
+    description may be corrected (``corrected``).
 
     Records ``completed`` the first time the ticket has protection types, urgency and street,
     ``edited`` otherwise. Links any repeat the new facts reveal. Field names are recorded in the
@@ -231,19 +232,31 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
         raise Conflict(
             "工单已被他人修改，请刷新后重试 the ticket changed since you loaded it", {"version": [str(ticket.version)]}
         )
-    if ticket.status != TicketStatus.NEW:
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
         raise Conflict(
-            f"只有待派单的工单可以补全 only a new ticket can be completed (this one is {ticket.status})",
-            {"status": [ticket.status]},
+            f"工单已{ticket.status}，不能修改 a {ticket.status} ticket cannot be changed", {"status": [ticket.status]}
         )
+    if ticket.status != TicketStatus.NEW:
+        # After dispatch only corrections: the codes and urgency decided the dispatch.
+        fixed = sorted(set(data) - CORRECTABLE - {"version"})
+        if fixed:
+            raise Conflict(
+                f"工单已派单，只能更正儿童、报告人、地点和描述 after dispatch only the child, reporter, "
+                f"location and description can be corrected (this ticket is {ticket.status})",
+                {name: [f"cannot change while {ticket.status}"] for name in fixed},
+            )
     was_complete = _complete(ticket)
     changed = _apply(ticket, data)
     if not changed:
         raise ValidationError("没有要修改的字段 nothing to change", {"_schema": ["nothing to change"]})
     ticket.updated_at = now
-    action = "completed" if _complete(ticket) and not was_complete else "edited"
+    if ticket.status != TicketStatus.NEW:
+        action = "corrected"
+    else:
+        action = "completed" if _complete(ticket) and not was_complete else "edited"
     record_event(ticket, action, actor=actor, now=now, data={"fields": sorted(changed)})
-    refresh_suggestion(ticket)
+    if ticket.status == TicketStatus.NEW:
+        refresh_suggestion(ticket)
     link_repeats(ticket, now)
     record_access(actor, via="patch", now=now, ticket_id=ticket.id)  # the answer is the full record
     db.session.commit()
@@ -279,4 +292,7 @@ def _apply(ticket: Ticket, data: dict[str, Any]) -> set[str]:
         for key, attr in fields.items():
             if key in (data.get(group) or {}):
                 put(attr, data[group][key], f"{group}.{key}")
+    if ticket.reporter_anonymous:  # an anonymous reporter is never stored (see create_ticket)
+        put("reporter_name", None, "reporter.name")
+        put("reporter_phone", None, "reporter.phone")
     return changed

@@ -50,6 +50,17 @@ def verify_secret(ticket: Ticket, secret: str | None) -> bool:
     return hmac.compare_digest(hash_secret(ticket.tracking_code, secret.strip()), ticket.secret_hash)
 
 
+def derived_secret(purpose: str, external_id: str) -> str:
+    """A 6-digit secret derived from an external id (an SMS's MessageSid) with SECRET_KEY.
+
+    A retried webhook must answer with the identical text, secret included, yet the secret is
+    never stored readable: it is computed again from the id instead."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"{purpose}:{external_id}".encode(), hashlib.sha256).digest()
+    low = 10 ** (SECRET_DIGITS - 1)
+    return str(low + int.from_bytes(digest[:8], "big") % (9 * low))
+
+
 def _random_digits(count: int) -> str:
     # No leading zero: keyed on a phone pad or pasted into a spreadsheet, the code stays intact.
     return str(secrets.randbelow(9 * 10 ** (count - 1)) + 10 ** (count - 1))
@@ -80,6 +91,7 @@ def create_ticket(
     auto_dispatch: bool = True,
     external: Mapping[str, Any] | None = None,
     on_created: Callable[[Ticket, str], None] | None = None,
+    secret: str | None = None,
 ) -> tuple[Ticket, str]:
     """Register a report as a ticket; dispatch it by the rules unless ``auto_dispatch`` is off.
 
@@ -90,6 +102,7 @@ def create_ticket(
     and ``dispatch_suggestion`` holds what the rules would do (None when they route nothing).
     Repeat reports are linked (``hotline.intake.repeats``) and ``on_created(ticket, secret)``
     runs just before the one commit, so what it adds lands with the ticket or not at all.
+    ``secret`` is given when it must be derivable again (the SMS reply, see ``derived_secret``).
     """
     ref = reference()
     errors = reference_errors(dict(data, channel=channel), ref)
@@ -97,8 +110,12 @@ def create_ticket(
         raise ValidationError(INVALID, errors)
     external = dict(external or {})
     location, child, reporter = data.get("location") or {}, data.get("child") or {}, data.get("reporter") or {}
+    if reporter.get("anonymous"):
+        # Anonymous on any channel (the public form, an operator's call): nothing that
+        # identifies the reporter is stored, whatever was typed.
+        reporter = {"anonymous": True}
     types = list(dict.fromkeys(data.get("protection_types") or ()))
-    secret = _random_digits(SECRET_DIGITS)
+    secret = secret or _random_digits(SECRET_DIGITS)
     try:
         tracking_code = _new_tracking_code()
         ticket = Ticket(

@@ -66,7 +66,7 @@ class TwilioSender:
         return SendResult(self.provider, message.sid)
 
 
-def _http_client(app: Flask):
+def twilio_http_client(app: Flask):
     path = app.config.get("TWILIO_HTTP_CLIENT")
     if not path:
         return None
@@ -78,6 +78,6 @@ def get_sender(app: Flask):
     cfg = app.config
     if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN") and cfg.get("TWILIO_FROM_NUMBER"):
         return TwilioSender(
-            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_FROM_NUMBER"], _http_client(app)
+            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_FROM_NUMBER"], twilio_http_client(app)
         )
     return LogSender()

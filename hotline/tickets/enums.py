@@ -45,6 +45,9 @@ class AssignmentStatus(StrEnum):
     RETURN_REQUESTED = "return_requested"
     RETURNED = "returned"
     COMPLETED = "completed"
+    # Taken off the ticket by the center (POST /assignments/<id>/withdraw); like RETURNED, the
+    # department no longer sees the ticket (hotline.tracking.scoping).
+    WITHDRAWN = "withdrawn"
 
 
 class AssignmentRole(StrEnum):

@@ -7,11 +7,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from hotline.extensions import db
-from hotline.models import Ticket, TicketLink
+from hotline.models import Ticket, TicketLink, User
+from hotline.tracking import scoping
 
 
-def related_tickets(ticket_id: int) -> list[dict[str, Any]]:
-    """The tickets linked to this one, either way, newest first (for the ticket's JSON)."""
+def related_tickets(ticket_id: int, actor: User | None = None) -> list[dict[str, Any]]:
+    """The tickets linked to this one, either way, newest first (for the ticket's JSON).
+
+    With ``actor``, only tickets that user may read (a department never learns of another
+    department's ticket through a link)."""
     out_links = sa.select(
         TicketLink.related_ticket_id.label("other"), TicketLink.reason, TicketLink.created_at.label("linked_at")
     ).where(TicketLink.ticket_id == ticket_id)
@@ -30,6 +34,7 @@ def related_tickets(ticket_id: int) -> list[dict[str, Any]]:
             links.c.linked_at,
         )
         .join(links, links.c.other == Ticket.id)
+        .where(scoping.ticket_filter(actor) if actor is not None else sa.true())
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
     )
     return [

@@ -122,6 +122,13 @@ class TicketLocationSchema(ma.Schema):
     address = ma.fields.String(allow_none=True)
 
 
+def _related(ticket: Any) -> list[dict[str, Any]]:
+    """Links as the reader may see them: a ticket view carries its own (scoped) list; a bare
+    ticket is only ever answered to the center, which sees every link."""
+    scoped = getattr(ticket, "related", None)
+    return scoped if scoped is not None else related_tickets(ticket.id)
+
+
 class TicketSchema(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(allow_none=True)
@@ -188,7 +195,7 @@ class TicketSchema(ma.Schema):
                 "rules_version": ticket.rules_version,
             },
             "suggestion": ticket.dispatch_suggestion,
-            "related": related_tickets(ticket.id) if "related" in self.dump_fields else [],
+            "related": _related(ticket) if "related" in self.dump_fields else [],
         }
 
 

@@ -1,9 +1,11 @@
-"""Department scoping, in one place: what each signed-in user may see at all.
+"""Department scoping and need-to-know, in one place: what each signed-in user may see.
 
-A liaison sees only tickets that have an assignment of their department, only their own
-department's assignments and extension requests, and nothing else exists for them: a row
-outside the scope is answered exactly like a row that does not exist (404), in lists,
-details, actions and counts. Operators, supervisors and admins see everything.
+A liaison sees only tickets that have a live assignment of their department (not returned,
+not withdrawn), only those assignments and their extension requests, and nothing else exists
+for them: a row outside the scope is answered exactly like a row that does not exist (404),
+in lists, details, actions and counts. Within a ticket, the child's and the reporter's
+identities appear only once the department has signed for it (``hidden_fields``).
+Operators, supervisors and admins see everything.
 
 Every query a service runs on behalf of a user goes through ``tickets``/``assignments``/
 ``extensions`` here (or the ``*_filter`` clauses for queries that join); the loaders
@@ -12,16 +14,23 @@ Every query a service runs on behalf of a user goes through ``tickets``/``assign
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.errors import NotFound
 from hotline.extensions import db
-from hotline.models import Assignment, Extension, Role, Ticket, User
+from hotline.models import Assignment, AssignmentStatus, Extension, Role, Ticket, User
 
 NOT_FOUND_TICKET = "工单不存在 ticket not found"
 NOT_FOUND_ASSIGNMENT = "派单不存在 assignment not found"
 NOT_FOUND_EXTENSION = "延期申请不存在 extension request not found"
+
+# A department whose order ended this way no longer sees the ticket at all.
+GONE_STATES = (AssignmentStatus.RETURNED.value, AssignmentStatus.WITHDRAWN.value)
+# What identifies the child and the reporter: a department sees it only once it has signed for.
+IDENTITY_FIELDS = ("child_name", "child_age", "address", "reporter_phone")
 
 
 def is_department_user(actor: User) -> bool:
@@ -38,14 +47,14 @@ def assignment_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Assignment`` limiting it to what ``actor`` may see."""
     if not is_department_user(actor):
         return sa.true()
-    return Assignment.department_id == _department_id(actor)
+    return sa.and_(Assignment.department_id == _department_id(actor), Assignment.status.not_in(GONE_STATES))
 
 
 def ticket_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Ticket``: for a liaison, tickets with an assignment of their department."""
     if not is_department_user(actor):
         return sa.true()
-    own = sa.select(Assignment.ticket_id).where(Assignment.department_id == _department_id(actor))
+    own = sa.select(Assignment.ticket_id).where(assignment_filter(actor))
     return Ticket.id.in_(own)
 
 
@@ -53,7 +62,7 @@ def extension_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Extension`` (joined to nothing): requests of the actor's department."""
     if not is_department_user(actor):
         return sa.true()
-    own = sa.select(Assignment.id).where(Assignment.department_id == _department_id(actor))
+    own = sa.select(Assignment.id).where(assignment_filter(actor))
     return Extension.assignment_id.in_(own)
 
 
@@ -92,4 +101,38 @@ def extension_for(actor: User, extension_id: int) -> Extension:
 
 def can_see_assignment(actor: User, assignment: Assignment) -> bool:
     """For filtering what is already loaded (a ticket's assignments and timeline)."""
-    return not is_department_user(actor) or assignment.department_id == actor.department_id
+    return not is_department_user(actor) or (
+        assignment.department_id == actor.department_id and assignment.status not in GONE_STATES
+    )
+
+
+# --- need-to-know -------------------------------------------------------------------------------
+
+
+def signed_for(actor: User, ticket: Ticket) -> bool:
+    """True once the actor's department holds a signed-for order on the ticket (accepted, or any
+    later state but returned/withdrawn). The center always counts as signed for."""
+    if not is_department_user(actor):
+        return True
+    return any(
+        a.department_id == actor.department_id and a.accepted_at is not None and a.status not in GONE_STATES
+        for a in ticket.assignments
+    )
+
+
+def hidden_fields(ticket: Ticket, actor: User) -> dict[str, Any]:
+    """The ticket's personal fields this actor may not see, as ``{attribute: None}``.
+
+    The center sees everything. A department never sees the reporter's name (not needed to
+    follow up), nor anything of an anonymous reporter; before it has signed for its order it
+    sees no identities (the child's name and age, the detailed address, the reporter's phone):
+    the description, codes, street and urgency are enough to decide to sign for or return it.
+    """
+    if not is_department_user(actor):
+        return {}
+    hidden: dict[str, Any] = {"reporter_name": None}
+    if ticket.reporter_anonymous:
+        hidden["reporter_phone"] = None
+    if not signed_for(actor, ticket):
+        hidden.update(dict.fromkeys(IDENTITY_FIELDS))
+    return hidden

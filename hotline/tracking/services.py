@@ -64,6 +64,7 @@ from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
 from hotline.tickets.watched import watched_due, watched_due_sql
 from hotline.tracking import scoping
+from hotline.tracking.related import related_tickets
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
 T = TypeVar("T")
@@ -564,6 +565,7 @@ class TicketView:
     overrides: dict[str, Any] = field(default_factory=dict)
     assignments: list[Any] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    related: list[dict[str, Any]] | None = None  # linked tickets the reader may see (detail only)
 
     def __getattr__(self, name: str) -> Any:
         overrides = self.__dict__.get("overrides", {})
@@ -586,13 +588,9 @@ class AssignmentView:
 
 
 def reporter_overrides(ticket: Ticket, actor: User) -> dict[str, Any]:
-    """What a department sees of the reporter: nothing when anonymous, otherwise only a phone
-    to call back on (minimum necessary: the name is not needed to follow up). The center sees all."""
-    if not scoping.is_department_user(actor):
-        return {}
-    if ticket.reporter_anonymous:
-        return {"reporter_name": None, "reporter_phone": None}
-    return {"reporter_name": None}
+    """The personal fields ``actor`` may not see, blanked (the need-to-know rule is
+    ``hotline.tracking.scoping.hidden_fields``)."""
+    return scoping.hidden_fields(ticket, actor)
 
 
 def ticket_view(ticket: Ticket, actor: User, *, detail: bool = False) -> TicketView:
@@ -636,28 +634,50 @@ def _timeline(ticket: Ticket, actor: User) -> list[dict[str, Any]]:
             }
         )
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
-        reads = db.session.scalars(
-            sa.select(AccessLog).where(AccessLog.ticket_id == ticket.id).order_by(AccessLog.id)
-        ).all()
-        for read in reads:
-            items.append(
-                {
-                    "id": None,
-                    "at": read.created_at,
-                    "action": "read",
-                    "actor": read.user.username,
-                    "actor_role": read.user.role,
-                    "assignment_id": None,
-                    "bureau": None,
-                    "from_status": None,
-                    "to_status": None,
-                    "reason": None,
-                    "data": {"via": read.via},
-                    "public_note": None,
-                }
-            )
-        items.sort(key=lambda item: (item["at"], item["action"] == "read"))
+        items = _with_reads(ticket, items)
     return items
+
+
+def _with_reads(ticket: Ticket, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The workflow with the recorded reads between its steps, grouped: one ``read`` item per
+    reader between two steps (``data``: ``count``, ``via``, ``last_at``), so a ticket read fifty
+    times still shows its workflow at a glance. Every single read is in ``GET /access-log``."""
+    reads = db.session.scalars(
+        sa.select(AccessLog).where(AccessLog.ticket_id == ticket.id).order_by(AccessLog.created_at, AccessLog.id)
+    ).all()
+    merged: list[dict[str, Any]] = []
+    pending = sorted(events, key=lambda item: item["at"])
+    open_groups: dict[int, dict[str, Any]] = {}
+    step = 0
+    for read in reads:
+        while step < len(pending) and pending[step]["at"] <= read.created_at:
+            merged.append(pending[step])
+            step += 1
+            open_groups = {}  # a workflow step closes the groups before it
+        group = open_groups.get(read.user_id)
+        if group is None:
+            group = {
+                "id": None,
+                "at": read.created_at,
+                "action": "read",
+                "actor": read.user.username,
+                "actor_role": read.role or read.user.role,
+                "assignment_id": None,
+                "bureau": None,
+                "from_status": None,
+                "to_status": None,
+                "reason": None,
+                "data": {"via": [], "count": 0, "last_at": None},
+                "public_note": None,
+            }
+            open_groups[read.user_id] = group
+            merged.append(group)
+        group["data"]["count"] += 1
+        group["data"]["last_at"] = read.created_at.isoformat()
+        if read.via not in group["data"]["via"]:
+            group["data"]["via"].append(read.via)
+    merged.extend(pending[step:])
+    return merged
 
 
 def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") -> TicketView:
@@ -667,4 +687,5 @@ def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") 
     db.session.commit()
     view = ticket_view(ticket, actor, detail=True)
     view.timeline = _timeline(ticket, actor)
+    view.related = related_tickets(ticket.id, actor)
     return view

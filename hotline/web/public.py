@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from hotline.auth.limits import sign_in_limits
 from hotline.errors import NotFound, Unauthorized
-from hotline.extensions import limiter
+from hotline.intake.reports import public_budget
 from hotline.web import labels
 from hotline.web.access import safe_next
 from hotline.web.forms import LoginForm, ReportForm, StatusForm, attempt, payload
 from hotline.web.templating import landing_url, ref_choices
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
-
-
-def _public_limit() -> str:
-    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
 
 
 _name_limit, _address_limit = sign_in_limits(methods=["POST"])  # shared with the API's sign-in
@@ -40,7 +36,7 @@ def _report_choices(form: ReportForm) -> None:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+@public_budget(methods=["POST"])
 def report():
     """The public report form: mobile first, anonymous allowed."""
     from hotline.intake.reports import ReportCreateSchema, submit_report
@@ -84,7 +80,7 @@ def report_done():
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.shared_limit(_public_limit, scope="public-web", methods=["POST"])
+@public_budget(methods=["POST"])
 def status():
     """The reporter's look-up: tracking code and secret (posted, so neither lands in a URL or log)."""
     from hotline.intake.reports import lookup_report
@@ -127,7 +123,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    from hotline.auth.services import end_web_sessions
+
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        end_web_sessions(current_user.id)  # copies of the cookie stop working too
     logout_user()
     session.clear()
     if lang:

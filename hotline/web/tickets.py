@@ -195,7 +195,7 @@ def _detail(
 
     view = get_ticket(ticket_id, actor=actor(), now=_now(), via="web")
     # Linked reports are the center's business; a department sees only its own tickets.
-    related = related_tickets(ticket_id) if actor().role in CENTER else []
+    related = related_tickets(ticket_id, actor()) if actor().role in CENTER else []
     return render_template(
         "tickets/detail.html",
         t=view,
@@ -212,6 +212,18 @@ def _detail(
 @page_roles(*STAFF)
 def detail(ticket_id: int):
     return _detail(ticket_id)
+
+
+@bp.route("/tickets/<int:ticket_id>/recording")
+@page_roles(*CENTER)
+def recording(ticket_id: int):
+    """The voicemail played from the app (audited), never from the provider's URL."""
+    from flask import Response
+
+    from hotline.intake.recordings import get_recording
+
+    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), via="web")
+    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
 def _step(

@@ -9,7 +9,7 @@ from hotline.models import ApiToken
 
 def test_good_token_reaches_me(client, make_user):
     make_user("li", "liaison", bureau="education", phone="+8613800000001")
-    response = client.post("/api/v1/auth/tokens", json={"username": "li", "password": "secret-pw"})
+    response = client.post("/api/v1/auth/tokens", json={"username": "li", "password": "secret-pw-long"})
     assert response.status_code == 201
     token = response.json["token"]
     assert len(token) >= 40
@@ -22,7 +22,7 @@ def test_good_token_reaches_me(client, make_user):
 
 def test_token_is_stored_only_as_sha256(client, make_user):
     make_user("op", "operator")
-    token = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw"}).json["token"]
+    token = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw-long"}).json["token"]
     stored = db.session.scalars(sa.select(ApiToken.token_hash)).all()
     assert stored == [hash_token(token)]
     assert token not in stored
@@ -44,7 +44,7 @@ def test_missing_fields_are_422_naming_them(client):
 
 def test_expired_token_is_401(client, make_user):
     make_user("op", "operator")
-    token = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw"}).json["token"]
+    token = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw-long"}).json["token"]
     row = db.session.scalar(sa.select(ApiToken))
     row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()

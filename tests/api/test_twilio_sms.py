@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -49,9 +50,26 @@ def test_an_sms_becomes_a_new_ticket_and_the_reply_opens_the_look_up(client, log
     # The reply is on record as a `reply` message delivered by TwiML, never queued for a second send.
     supervisor = login("supervisor")
     items = supervisor.get(f"/api/v1/messages?ticket_id={ticket.id}").json["items"]
+    # Its stored copy shows the secret masked: no stored text holds a reporter's secret.
     assert [(m["kind"], m["status"], m["provider"], m["to"], m["body"]) for m in items] == [
-        ("reply", "sent", "twiml", CALLER, reply)
+        ("reply", "sent", "twiml", CALLER, reply.replace(secret, "******"))
     ]
+    assert secret not in json.dumps(items, ensure_ascii=False)
+
+
+def test_a_retried_sms_answers_identically_while_no_stored_text_holds_the_secret(twilio):
+    message_sid = sid("SM")
+    first = reply_of(twilio.sms(message_sid, BODY))
+    secret = re.search(r"密码(\d{6})", first).group(1)
+    assert reply_of(twilio.sms(message_sid, BODY)) == first
+    (ticket,) = all_tickets()
+    assert secret not in ticket.secret_hash
+    texts = [
+        *db.session.scalars(sa.select(Message.body)),
+        ticket.description,
+        *(f"{e.reason} {e.data} {e.public_note}" for e in ticket.events),
+    ]
+    assert texts and not any(secret in text for text in texts)
 
 
 def test_the_same_message_sid_again_creates_nothing_and_answers_the_same(twilio):

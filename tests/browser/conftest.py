@@ -148,7 +148,7 @@ def site(app, live_server, browser):
             return path
 
         @staticmethod
-        def sign_in(page, username: str, password: str = "secret-pw") -> None:
+        def sign_in(page, username: str, password: str = "secret-pw-long") -> None:
             page.goto("/login")
             page.get_by_label("用户名").fill(username)
             page.get_by_label("密码").fill(password)

@@ -63,7 +63,7 @@ def test_an_expired_session_keeps_the_half_logged_call(site, size):
     page.get_by_role("button", name="登记并派单").click()
     assert "/login" in page.url and "填写的内容" in page.locator(".flash").inner_text()
     page.get_by_label("用户名").fill("op14")
-    page.get_by_label("密码").fill("secret-pw")
+    page.get_by_label("密码").fill("secret-pw-long")
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/operator/calls/new")  # back to the form the session expired on
     page.locator(".draft-restored").wait_for()

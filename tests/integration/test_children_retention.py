@@ -62,3 +62,22 @@ def test_closed_files_past_retention_are_pseudonymised_once(app, make_user):
     figures_after = monthly_report("2022-03", now=LATER, tz="Asia/Shanghai")
     assert figures_after["visits"] == figures_before["visits"]
     assert figures_after["open_files"] == figures_before["open_files"]
+
+
+def test_the_retention_command_pseudonymises_closed_files_with_the_tickets(app, make_user, flask_cli):
+    closed, still_open = make_file(make_user), make_file(make_user, name="钱小乐", close=False)
+    at = LATER.isoformat()
+    dry = flask_cli("hotline", "retention", "--at", at, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would pseudonymise 0 tickets, 1 children" in dry.stdout
+    db.session.expire_all()
+    assert db.session.get(ChildFile, closed).name == "孙小美"
+
+    done = flask_cli("hotline", "retention", "--at", at)
+    assert done.returncode == 0, done.stderr
+    assert "pseudonymised 0 tickets, 1 children" in done.stdout and "0 failed" in done.stdout
+    db.session.expire_all()
+    row = db.session.get(ChildFile, closed)
+    assert row.name is None and row.address is None and row.pseudonymised_at is not None
+    assert db.session.get(ChildFile, still_open).name == "钱小乐"
+    assert "0 tickets, 0 children" in flask_cli("hotline", "retention", "--at", at).stdout  # once

@@ -54,6 +54,8 @@ EXPECTED = {
         "return_requested": {"approve_return": "returned", "reject_return": PREV, "withdraw": "returned"},
         "returned": {},
         "completed": {"reopen": "accepted", "correct_feedback": "completed"},
+        # The withdraw step (issue 14) will lead here; a withdrawn order is final, like returned.
+        "withdrawn": {},
     },
     "extension": {
         "pending": {"approve": "approved", "reject": "rejected"},

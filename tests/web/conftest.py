@@ -48,7 +48,7 @@ class Pages:
         headers = {"X-CSRFToken": self.token()} if csrf else {}
         return self._request("post", url, json=json, headers=headers)
 
-    def sign_in(self, username: str, password: str = "secret-pw"):
+    def sign_in(self, username: str, password: str = "secret-pw-long"):
         return self.post("/login", {"username": username, "password": password})
 
 

@@ -43,7 +43,7 @@ def ensure_user(username: str, role: str, bureau: str | None = None) -> User:
     from hotline.auth.services import create_user
 
     found = db.session.scalars(db.select(User).filter_by(username=username)).first()
-    return found or create_user(username, role, "secret-pw", bureau=bureau)
+    return found or create_user(username, role, "secret-pw-long", bureau=bureau)
 
 
 def judicial_ticket(now: datetime | None = None, **changes: Any):

@@ -43,7 +43,7 @@ def test_users_create_and_switch_off(signed_in):
             "role": "liaison",
             "bureau": "education",
             "phone": "+8613800000005",
-            "password": "pw-123456",
+            "password": "pw-123456-long",
         },
     )
     assert response.status_code == 302
@@ -223,10 +223,10 @@ def test_users_are_edited_reset_and_change_their_own_password(signed_in, make_us
         "/account/password", {"current": "nope", "password": "another-long-pw", "again": "another-long-pw"}
     )
     assert wrong.status_code == 422 and 'id="current-errors"' in text(wrong)
-    differ = admin.post("/account/password", {"current": "secret-pw", "password": "another-long-pw", "again": "x"})
+    differ = admin.post("/account/password", {"current": "secret-pw-long", "password": "another-long-pw", "again": "x"})
     assert differ.status_code == 422 and "不一致" in text(differ)
     done = admin.post(
-        "/account/password", {"current": "secret-pw", "password": "another-long-pw", "again": "another-long-pw"}
+        "/account/password", {"current": "secret-pw-long", "password": "another-long-pw", "again": "another-long-pw"}
     )
     assert done.status_code == 302
     db.session.expire_all()

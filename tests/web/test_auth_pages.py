@@ -49,11 +49,11 @@ def test_sign_in_follows_a_local_next_only(pages, make_user):
     make_user("sup", "supervisor")
     page = pages.get("/supervisor/figures")
     assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
-    response = pages.post("/login?next=/supervisor/figures", {"username": "sup", "password": "secret-pw"})
+    response = pages.post("/login?next=/supervisor/figures", {"username": "sup", "password": "secret-pw-long"})
     assert response.headers["Location"] == "/supervisor/figures"
     pages.post("/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = pages.post("/login?next=" + evil, {"username": "sup", "password": "secret-pw"})
+        response = pages.post("/login?next=" + evil, {"username": "sup", "password": "secret-pw-long"})
         assert response.headers["Location"] == "/supervisor/", evil
         pages.post("/logout")
 
@@ -75,9 +75,9 @@ def test_sign_out_needs_post_and_token(signed_in):
 
 def test_a_post_without_the_csrf_token_signs_in_nobody_and_goes_back_to_the_form(pages, make_user):
     make_user("op", "operator")
-    response = pages.post("/login", {"username": "op", "password": "secret-pw"}, csrf=False)
+    response = pages.post("/login", {"username": "op", "password": "secret-pw-long"}, csrf=False)
     assert response.status_code == 303 and response.headers["Location"] == "/login"
-    forged = pages.post("/login", {"username": "op", "password": "secret-pw", "csrf_token": "forged"}, csrf=False)
+    forged = pages.post("/login", {"username": "op", "password": "secret-pw-long", "csrf_token": "forged"}, csrf=False)
     assert forged.status_code == 303
     page = text(pages.get("/login"))
     assert "页面已过期" in page and "没有保存" in page
@@ -96,13 +96,15 @@ def test_an_expired_session_on_a_staff_form_goes_to_sign_in_and_back_to_that_for
     assert response.headers["Location"] == "/login?next=/operator/calls/new?call_sid%3DCA1"
     page = text(pages.get(response.headers["Location"]))
     assert "重新登录" in page and "填写的内容" in page
-    signed = pages.post("/login?next=/operator/calls/new?call_sid%3DCA1", {"username": "op", "password": "secret-pw"})
+    signed = pages.post(
+        "/login?next=/operator/calls/new?call_sid%3DCA1", {"username": "op", "password": "secret-pw-long"}
+    )
     assert signed.headers["Location"] == "/operator/calls/new?call_sid=CA1"
 
 
 def test_the_api_and_webhooks_need_no_csrf_token(client, make_user):
     make_user("op", "operator")
-    response = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw"})
+    response = client.post("/api/v1/auth/tokens", json={"username": "op", "password": "secret-pw-long"})
     assert response.status_code == 201
     assert client.post("/twilio/does-not-exist").status_code == 404  # routing, not a CSRF refusal
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _copy_tree(target: Path) -> None:
     for name in ("hotline", "workers", "migrations"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("wsgi.py", "Procfile"):
+    for name in ("wsgi.py", "Procfile", "gunicorn.conf.py"):
         shutil.copy(ROOT / name, target / name)
     (target / ".venv").symlink_to(Path(sys.prefix))
 

@@ -90,7 +90,8 @@ def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from hotline import door, queues, uploads
-    from hotline.errors import Api, register_error_handlers
+    from hotline.api.document import DocumentedApi
+    from hotline.errors import register_error_handlers
     from hotline.extensions import db, limiter, migrate
 
     if app.config["HOTLINE_TRUSTED_PROXIES"]:
@@ -106,7 +107,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
-    api = Api(
+    api = DocumentedApi(
         app, spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}}
     )
     app.extensions["hotline_api"] = api

@@ -12,13 +12,14 @@ from marshmallow import validate
 
 from hotline.children import schedule
 from hotline.children.schedule import FUTURE_SLACK_SECONDS
+from hotline.codes import code_field, code_list
 from hotline.dispatch.schemas import DESCRIPTION
 from hotline.intake.schemas import StorableTextSchema
 
 NAME = validate.Length(min=1, max=100, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
 
-def _codes(**kwargs: Any) -> ma.fields.List:
+def _codes(**kwargs: Any) -> ma.fields.List:  # the visit's services (children's settings)
     return ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), **kwargs)
 
 
@@ -43,9 +44,10 @@ class ChildFileCreateSchema(StorableTextSchema):
     name = ma.fields.String(required=True, validate=NAME)
     gender = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(schedule.GENDERS))
     birth_date = ma.fields.Date(load_default=None, allow_none=True)
-    street = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    street = code_field("streets", required=True)
     address = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    situations = _codes(
+    situations = code_list(
+        "subject_categories",
         required=True,
         validate=validate.Length(min=1, max=15, error="至少选择一种保护对象类别 at least one situation is required"),
     )
@@ -58,10 +60,11 @@ class ChildFilePatchSchema(StorableTextSchema):
     name = ma.fields.String(validate=NAME)
     gender = ma.fields.String(allow_none=True, validate=validate.OneOf(schedule.GENDERS))
     birth_date = ma.fields.Date(allow_none=True)
-    street = ma.fields.String(validate=validate.Length(min=1, max=64))
+    street = code_field("streets")
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
-    situations = _codes(
-        validate=validate.Length(min=1, max=15, error="至少选择一种保护对象类别 at least one situation is required")
+    situations = code_list(
+        "subject_categories",
+        validate=validate.Length(min=1, max=15, error="至少选择一种保护对象类别 at least one situation is required"),
     )
     guardians = ma.fields.List(ma.fields.Nested(GuardianSchema), validate=validate.Length(max=10))
     risk = ma.fields.String(validate=validate.OneOf(schedule.RISKS))
@@ -89,12 +92,13 @@ class CloseSchema(StorableTextSchema):
 
 
 class ReferSchema(ma.Schema):
-    protection_types = _codes(
+    protection_types = code_list(
+        "protection_types",
         required=True,
         validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type is required"),
     )
     description = ma.fields.String(required=True, validate=DESCRIPTION)
-    urgency = ma.fields.String(load_default="normal", validate=validate.Length(min=1, max=32))
+    urgency = code_field("urgencies", load_default="normal")
 
 
 class VisitCreateSchema(StorableTextSchema):
@@ -121,7 +125,7 @@ class TicketChildSchema(StorableTextSchema):
     name = ma.fields.String(validate=NAME)
     gender = ma.fields.String(allow_none=True, validate=validate.OneOf(schedule.GENDERS))
     birth_date = ma.fields.Date(allow_none=True)
-    situations = _codes(validate=validate.Length(min=1, max=15))
+    situations = code_list("subject_categories", validate=validate.Length(min=1, max=15))
     risk = ma.fields.String(validate=validate.OneOf(schedule.RISKS))
     visit_every_days = _interval()
 

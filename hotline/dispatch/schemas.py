@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 import hotline.bounds as bounds
+from hotline.codes import code_field, code_list
 from hotline.models import Channel
 from hotline.tracking.schemas import (  # noqa: F401  (re-exported: the ticket bodies are built from them)
     ChildSchema,
@@ -29,10 +30,6 @@ DESCRIPTION = validate.Length(min=10, max=5000, error="须为 {min}–{max} 个�
 
 
 # --- pieces of a report (the intake helper builds the public ReportCreateSchema from these) --
-
-
-def _codes(**kwargs: Any) -> ma.fields.List:
-    return ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), **kwargs)
 
 
 class CodesCheckedSchema(ma.Schema):
@@ -62,12 +59,13 @@ class TicketCreateSchema(CodesCheckedSchema):
     description = ma.fields.String(required=True, validate=DESCRIPTION)
     location = ma.fields.Nested(LocationSchema, required=True)
     child = ma.fields.Nested(ChildSchema, load_default=dict)
-    protection_types = _codes(
+    protection_types = code_list(
+        "protection_types",
         required=True,
         validate=validate.Length(min=1, error="至少选择一种保护类型 at least one protection type is required"),
     )
-    subject_categories = _codes(load_default=list)
-    urgency = ma.fields.String(required=True)
+    subject_categories = code_list("subject_categories", load_default=list)
+    urgency = code_field("urgencies", required=True)
     reporter = ma.fields.Nested(ReporterSchema, load_default=dict)
     channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
     call_sid = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
@@ -82,7 +80,7 @@ class PreviewSchema(TicketCreateSchema):
 
 
 class AssignmentRequestSchema(ma.Schema):
-    bureau = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    bureau = code_field("departments", required=True)
     role = ma.fields.String(required=True, validate=validate.OneOf(["lead", "assist"]))
 
 

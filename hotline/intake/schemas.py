@@ -12,6 +12,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 import hotline.bounds as bounds
+from hotline.codes import code_field, code_list
 from hotline.dispatch.schemas import DESCRIPTION, ChildSchema, CodesCheckedSchema, LocationSchema, ReporterSchema
 from hotline.textguard import unstorable_text
 
@@ -91,19 +92,15 @@ class SmsStatusWebhookSchema(WebhookSchema):
 # --- public reports -------------------------------------------------------------------------
 
 
-def _codes(**kwargs) -> ma.fields.List:
-    return ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), **kwargs)
-
-
 class ReportCreateSchema(StorableTextSchema, CodesCheckedSchema):
     """A public report: what a member of the public can tell; unknown fields are refused."""
 
     description = ma.fields.String(required=True, validate=DESCRIPTION)
     location = ma.fields.Nested(LocationSchema, required=True)
     child = ma.fields.Nested(ChildSchema, load_default=dict)
-    protection_types = _codes(load_default=list, validate=validate.Length(max=10))
-    subject_categories = _codes(load_default=list, validate=validate.Length(max=20))
-    urgency = ma.fields.String(load_default=None, allow_none=True)
+    protection_types = code_list("protection_types", load_default=list, validate=validate.Length(max=10))
+    subject_categories = code_list("subject_categories", load_default=list, validate=validate.Length(max=20))
+    urgency = code_field("urgencies", load_default=None, allow_none=True)
     reporter = ma.fields.Nested(ReporterSchema, load_default=dict)
 
 
@@ -127,7 +124,7 @@ class ReportStatusSchema(ma.Schema):
 
 
 class LocationPatchSchema(LocationSchema):
-    street = ma.fields.String(validate=validate.Length(min=1, max=64))  # not required on a patch
+    street = code_field("streets")  # not required on a patch
 
 
 class ReporterPatchSchema(ReporterSchema):
@@ -140,11 +137,12 @@ class TicketPatchSchema(StorableTextSchema, CodesCheckedSchema):
     description = ma.fields.String(validate=DESCRIPTION)
     location = ma.fields.Nested(LocationPatchSchema)
     child = ma.fields.Nested(ChildSchema)
-    protection_types = _codes(
-        validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type")
+    protection_types = code_list(
+        "protection_types",
+        validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type"),
     )
-    subject_categories = _codes(validate=validate.Length(max=20))
-    urgency = ma.fields.String()
+    subject_categories = code_list("subject_categories", validate=validate.Length(max=20))
+    urgency = code_field("urgencies")
     reporter = ma.fields.Nested(ReporterPatchSchema)
     version = ma.fields.Integer(
         validate=validate.Range(min=0, max=bounds.MAX_ID),

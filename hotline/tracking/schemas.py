@@ -12,6 +12,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 import hotline.bounds as bounds
+from hotline.codes import code_field
 from hotline.models import Channel
 from hotline.tickets import lifecycle
 from hotline.tracking.related import related_tickets
@@ -24,7 +25,7 @@ LONG_TEXT = validate.Length(min=1, max=5000, error="须为 {min}–{max} 个字�
 
 
 class LocationSchema(ma.Schema):
-    street = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    street = code_field("streets", required=True)
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
 
 

@@ -55,7 +55,7 @@ def service_env(database: str, redis: str, **extra: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=database,
         REDIS_URL=redis,
-        SECRET_KEY="bench-secret",
+        SECRET_KEY=secrets.token_urlsafe(48),  # a key written in the source is refused
         HOTLINE_PUBLIC_URL="https://hotline.example.org",
         **extra,
     )
@@ -176,7 +176,6 @@ def main() -> None:
     args = parser.parse_args()
 
     env = service_env(args.database, args.redis, HOTLINE_DUTY_PHONES="+8613900000001")
-    env["SECRET_KEY"] = secrets.token_urlsafe(48)  # a key written in the source is refused
     prepare(env, args.database)
     port = free_port()
     gunicorn = subprocess.Popen(

@@ -34,7 +34,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ticket_create import BIN, BODY, ROOT, free_port, prepare, request, run  # noqa: E402
+from bench_ticket_create import BIN, BODY, ROOT, free_port, prepare, request, run, service_env  # noqa: E402
 
 PASSWORD = "bench-password"
 REPORT = {
@@ -179,12 +179,9 @@ def main() -> None:
 
     ensure_database(args.database)
     Redis.from_url(args.redis).flushdb()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "HOTLINE_"))}
-    env.update(
-        DATABASE_URL=args.database,
-        REDIS_URL=args.redis,
-        SECRET_KEY="soak-secret-key-that-is-long-enough-0123456789",
-        HOTLINE_PUBLIC_URL="https://hotline.example.org",
+    env = service_env(
+        args.database,
+        args.redis,
         HOTLINE_PUBLIC_RATE_LIMIT="100000 per minute",
         HOTLINE_DUTY_PHONES="+8613900000001",
     )

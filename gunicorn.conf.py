@@ -12,6 +12,7 @@ from gunicorn too, since by then no path can be read to pick a format.
 """
 
 import json
+import os
 
 from gunicorn import util
 
@@ -22,6 +23,9 @@ access_log_format = ACCESS_LOG_FORMAT
 accesslog = "-"
 
 limit_request_line = 8190
+
+# The app loaded by these workers serves requests only: no Flask-Migrate/Alembic (hotline.config).
+os.environ["HOTLINE_WEB_PROCESS"] = "1"
 
 _write_error = util.write_error
 

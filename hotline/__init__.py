@@ -92,7 +92,7 @@ def _init_extensions(app: Flask) -> None:
     from hotline import door, queues, uploads
     from hotline.api.document import DocumentedApi
     from hotline.errors import register_error_handlers
-    from hotline.extensions import db, limiter, migrate
+    from hotline.extensions import db, limiter
 
     if app.config["HOTLINE_TRUSTED_PROXIES"]:
         n = app.config["HOTLINE_TRUSTED_PROXIES"]
@@ -101,7 +101,11 @@ def _init_extensions(app: Flask) -> None:
     import hotline.models  # noqa: F401  (the metadata migrations compare against)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    if not app.config["HOTLINE_WEB_PROCESS"]:
+        # `flask db ...` (Flask-Migrate, Alembic): about 12 MB a web worker never uses.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(config_module.ROOT / "migrations"))
     queues.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app))
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

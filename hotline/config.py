@@ -70,6 +70,8 @@ def from_environment(instance_path: Path) -> dict:
         # A survey sheet (children's files import) may be larger than any other body.
         "HOTLINE_IMPORT_MAX_BYTES": int(env.get("HOTLINE_IMPORT_MAX_BYTES") or 5 * 1024 * 1024),
         "HOTLINE_TRUSTED_PROXIES": int(env.get("HOTLINE_TRUSTED_PROXIES") or 0),
+        # Set by gunicorn.conf.py: a web worker, which loads no command-line-only modules.
+        "HOTLINE_WEB_PROCESS": env.get("HOTLINE_WEB_PROCESS") == "1",
         # Jobs one worker process runs at once, each in a thread (workers/threaded.py); each
         # holds a database connection while it runs (the pool allows 15).
         "HOTLINE_WORKER_THREADS": int(env.get("HOTLINE_WORKER_THREADS") or 10),

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-import requests
 from flask import current_app
-from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
 
 from hotline.audit import record_access
 from hotline.errors import DomainError, NotFound
 from hotline.extensions import db
 from hotline.models import Ticket, User
 from hotline.notify.senders import twilio_http_client
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -34,35 +33,45 @@ class RecordingUnavailable(DomainError):
     status = 502
 
 
-class MediaHttpClient(TwilioHttpClient):
+def media_http_client() -> Any:
     """The SDK's HTTP client answers ``response.text``; audio needs the bytes, and the media
-    URL redirects to storage (the Authorization header is not sent on to another host)."""
+    URL redirects to storage (the Authorization header is not sent on to another host).
+    The SDK's REST client and ``requests`` are imported here, when a recording is played or
+    deleted, not by every web process at start (about 16 MB)."""
+    import requests
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.http.response import Response
 
-    def request(
-        self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
-    ):
-        session = self.session or requests.Session()
-        response = session.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout or self.timeout or 30,
-            allow_redirects=allow_redirects,
-        )
-        return Response(response.status_code, response.content, response.headers)
+    class MediaHttpClient(TwilioHttpClient):
+        def request(
+            self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+        ):
+            session = self.session or requests.Session()
+            response = session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout or self.timeout or 30,
+                allow_redirects=allow_redirects,
+            )
+            return Response(response.status_code, response.content, response.headers)
+
+    return MediaHttpClient()
 
 
 def twilio_client() -> Client | None:
     cfg = current_app.config
     if not (cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN")):
         return None
+    from twilio.rest import Client
+
     return Client(
         cfg["TWILIO_ACCOUNT_SID"],
         cfg["TWILIO_AUTH_TOKEN"],
-        http_client=twilio_http_client(current_app) or MediaHttpClient(),
+        http_client=twilio_http_client(current_app) or media_http_client(),
     )
 
 
@@ -82,6 +91,8 @@ def get_recording(ticket_id: int, *, actor: User, now: datetime, via: str = "api
         )
     record_access(actor, via="recording" if via == "api" else f"recording:{via}", now=now, ticket_id=ticket.id)
     db.session.commit()
+    from twilio.base.exceptions import TwilioException
+
     try:
         response = client.request("GET", recording_media_url(ticket.recording_sid), allow_redirects=True)
     except (TwilioException, OSError) as exc:

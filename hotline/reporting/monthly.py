@@ -20,7 +20,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from hotline.children.models import ChildFile, Visit
 from hotline.errors import ValidationError
@@ -243,6 +242,8 @@ def _pct(rate: float | None) -> Any:
 
 def report_xlsx(report: dict[str, Any]) -> bytes:
     """The report as a workbook: one sheet per part (Chinese titles), numbers as numbers."""
+    from openpyxl import Workbook  # only when a sheet is made: it costs every process ~13 MB
+
     book = Workbook(write_only=True)
 
     def sheet(title: str, header: list[str], rows: list[list[Any]]) -> None:

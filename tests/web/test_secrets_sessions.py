@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import User
 from hotline.secret_key import InsecureSecretKey
 from tests.conftest import ROOT
-from tests.web.conftest import Pages
+from tests.web.conftest import Pages, text
 
 OLD_DEFAULT = "dev-only-change-me"
 
@@ -209,6 +209,32 @@ def test_admin_page_refuses_a_weak_password(signed_in):
     assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
     r = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": "long enough pass phrase"})
     assert r.status_code == 302
+
+
+def test_every_way_of_setting_a_password_keeps_the_same_policy(signed_in, client):
+    from hotline.auth.passwords import verify_password
+
+    admin = signed_in("admin")
+    olga = signed_in("operator", username="olga")
+    olga_id = db.session.scalar(sa.select(User.id).filter_by(username="olga"))
+
+    def stored() -> str:
+        db.session.expire_all()
+        return db.session.get(User, olga_id).password_hash
+
+    before = stored()
+    for weak, words in (("1234567890", "常见密码"), ("olga-and-li-2026", "不能包含用户名"), ("short", "至少10个字符")):
+        page = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": weak})
+        assert page.status_code == 422 and words in text(page), weak
+        reset = admin.post(f"/admin/users/{olga_id}/password", {"password": weak})
+        assert reset.status_code == 422 and words in text(reset), weak
+        own = olga.post("/account/password", {"current": "secret-pw-long", "password": weak, "again": weak})
+        assert own.status_code == 422 and words in text(own), weak
+        assert stored() == before
+        assert client.post("/api/v1/auth/tokens", json={"username": "olga", "password": weak}).status_code == 401
+    assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
+    assert admin.post(f"/admin/users/{olga_id}/password", {"password": "a fine long pass phrase"}).status_code == 302
+    assert verify_password(stored(), "a fine long pass phrase")
 
 
 # --- headers ------------------------------------------------------------------------------------

@@ -168,3 +168,25 @@ def test_corrections_and_redactions_read_as_steps_naming_fields_not_values(signe
     assert "更正信息" in timeline and "涉及：儿童姓名" in timeline
     assert "管理员删除个人信息" in timeline and "涉及：报告人信息" in timeline and "报告人要求删除" in timeline
     assert "李小华" not in timeline and "其他记录" not in timeline
+
+
+def test_the_review_page_and_a_read_ticket_speak_chinese_alone(signed_in, login):
+    from tests.web.test_chinese_only import english_words
+
+    supervisor = signed_in("supervisor", username="sam")
+    admin = signed_in("admin", username="boss")
+    operator = signed_in("operator", username="olga")
+    ticket, _secret = make_ticket(db.session.scalar(sa.select(User).filter_by(username="olga")))
+    operator.get(f"/tickets/{ticket.id}", headers={"User-Agent": AGENT})
+    login("operator", username="otto").get(f"/api/v1/tickets/{ticket.id}", headers={"User-Agent": AGENT})
+    data = {"sam", "boss", "olga", "otto", "Mozilla", "review", "test", "Werkzeug"}  # names and user agents
+    for browser, url in (
+        (supervisor, "/supervisor/access-log"),
+        (admin, "/supervisor/access-log?user=olga"),
+        (supervisor, f"/supervisor/access-log?ticket_id={ticket.id}"),
+        (supervisor, "/supervisor/access-log?from=nonsense"),
+        (supervisor, f"/tickets/{ticket.id}"),
+    ):
+        page = browser.get(url)
+        assert page.status_code in (200, 422), url
+        assert not english_words(text(page), data), (url, english_words(text(page), data))

@@ -31,6 +31,9 @@ _SKIP_DIRS = {
     "test-artifacts",
     ".mypy_cache",
 }
+# Files that hold this installation's own settings, not the code: the key an operator puts in
+# ``.env`` (read by hotline.config) is theirs, not a value "written in the source tree".
+_SKIP_FILES = {".env"}
 _MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -70,6 +73,8 @@ def _in_source_tree(key: str, root: str) -> str | None:
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
         for name in files:
+            if name in _SKIP_FILES:
+                continue
             path = os.path.join(folder, name)
             try:
                 if os.path.getsize(path) > _MAX_FILE_BYTES:

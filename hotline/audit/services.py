@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from hotline.extensions import db
-from hotline.models import AccessLog, User
+from hotline.models import AccessLog, Ticket, User
 from hotline.pagination import paginate
 
 USER_AGENT_MAX = 300
@@ -74,9 +74,8 @@ def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None
     return begin, finish
 
 
-def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
-    """Reads, newest first, filtered by ticket, child's file, username and local dates (inclusive)."""
-    query = sa.select(AccessLog, User.username).join(User, User.id == AccessLog.user_id)
+def _filtered(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
+    """The review's filters on a query over ``AccessLog`` joined to ``User``."""
     if filters.get("ticket_id") is not None:
         query = query.where(AccessLog.ticket_id == filters["ticket_id"])
     if filters.get("child_id") is not None:
@@ -88,20 +87,57 @@ def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
         query = query.where(AccessLog.created_at >= begin)
     if finish is not None:
         query = query.where(AccessLog.created_at < finish)
-    query = query.order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
+    return query
+
+
+def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
+    """Reads, newest first, filtered by ticket, child's file, username and local dates (inclusive).
+
+    Each item also carries the reader's ``full_name`` and the ticket's ``number`` (for the review
+    page; the API's schema answers the contract's fields)."""
+    query = (
+        sa.select(AccessLog, User.username, User.full_name, Ticket.number)
+        .join(User, User.id == AccessLog.user_id)
+        .outerjoin(Ticket, Ticket.id == AccessLog.ticket_id)
+    )
+    query = _filtered(query, filters).order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
     rows, total = paginate(query, filters["page"], filters["per_page"], scalars=False)
     items = [
         {
             "id": row.id,
             "at": row.created_at,
             "user": username,
+            "full_name": full_name,
             "role": row.role,
             "ticket_id": row.ticket_id,
+            "ticket_number": number,
             "child_id": row.child_id,
             "via": row.via,
             "ip": row.ip,
             "user_agent": row.user_agent,
         }
-        for row, username in rows
+        for row, username, full_name, number in rows
     ]
     return {"items": items, "total": total}
+
+
+def readers(filters: dict[str, Any], limit: int = 20) -> list[dict[str, Any]]:
+    """Who read how much under the same filters, most reads first: a reviewer sees at a glance
+    whose reading stands out, then opens that user's reads."""
+    count = sa.func.count(AccessLog.id)
+    query = sa.select(
+        User.username, User.full_name, count.label("reads"), sa.func.max(AccessLog.created_at).label("last_at")
+    ).join(User, User.id == AccessLog.user_id)
+    query = _filtered(query, filters).group_by(User.id, User.username, User.full_name)
+    rows = db.session.execute(query.order_by(count.desc(), User.username).limit(limit)).all()
+    return [
+        {"user": row.username, "full_name": row.full_name, "reads": row.reads, "last_at": _aware(row.last_at)}
+        for row in rows
+    ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """``max()`` of a UTC column comes back naive on SQLite."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

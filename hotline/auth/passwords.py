@@ -30,15 +30,16 @@ def _common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """Why a new staff password is refused, or None. Staff accounts open every child's record,
-    so a password must be long and not one that attackers try first."""
+    """Why a new staff password is refused ("中文 English"), or None. Staff accounts open every
+    child's record, so a password must be long and not one that attackers try first. One rule for
+    every way a password is set: ``users create``, the admin pages (create, reset), one's own change."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return f"at least {MIN_PASSWORD_LENGTH} characters (至少{MIN_PASSWORD_LENGTH}个字符)"
+        return f"密码至少{MIN_PASSWORD_LENGTH}个字符 at least {MIN_PASSWORD_LENGTH} characters"
     folded = password.lower()
     if folded in _common_passwords() or len(set(folded)) <= 2:
-        return "too common, choose another (常见密码)"
+        return "这是常见密码，请换一个 too common, choose another"
     if username and username.lower() in folded:
-        return "must not contain the username (不能包含用户名)"
+        return "密码不能包含用户名 must not contain the username"
     return None
 
 

@@ -137,14 +137,11 @@ def set_user_active(user_id: int, active: bool, *, actor: User) -> User:
     return user
 
 
-MIN_PASSWORD = 10
-
-
-def _new_password(password: str | None) -> str:
-    if not password or len(password) < MIN_PASSWORD:
-        message = f"密码至少{MIN_PASSWORD}个字符 a password needs at least {MIN_PASSWORD} characters"
-        raise ValidationError(message, {"password": [message]})
-    return hash_password(password)
+def _new_password(password: str | None, username: str) -> str:
+    problem = password_problem(password or "", username)
+    if problem:
+        raise ValidationError(problem, {"password": [problem]})
+    return hash_password(password or "")
 
 
 def _revoke_tokens(user: User, now: datetime) -> None:
@@ -191,7 +188,7 @@ def reset_password(user_id: int, password: str, *, actor: User, now: datetime) -
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在 user not found")
-    user.password_hash = _new_password(password)
+    user.password_hash = _new_password(password, user.username)
     _revoke_tokens(user, now)
     db.session.commit()
     return user
@@ -202,7 +199,7 @@ def change_own_password(user: User, current: str, new: str, *, now: datetime) ->
     if not verify_password(user.password_hash, current or ""):
         message = "当前密码不正确 the current password is wrong"
         raise ValidationError(message, {"current": [message]})
-    user.password_hash = _new_password(new)
+    user.password_hash = _new_password(new, user.username)
     _revoke_tokens(user, now)
     db.session.commit()
     return user

@@ -184,3 +184,65 @@ def event_label(code: str | None) -> str:
     if code in EVENT_ACTION:
         return str(EVENT_ACTION[code])
     return str(_l("Other step")) if code else ""
+
+
+# How a child's data was read (the access log's ``via``; hotline.audit.record_access).
+VIA = {
+    "api": _l("Ticket read through the API"),
+    "web": _l("Ticket page"),
+    "export": _l("Export"),
+    "patch": _l("Details edited"),
+    "dispatch": _l("Dispatch"),
+    "call": _l("Caller's earlier reports"),
+    "recording": _l("Voicemail played (API)"),
+    "recording:web": _l("Voicemail played"),
+    "redact": _l("Redaction"),
+    "child.api": _l("Child's file read through the API"),
+    "child.web": _l("Child's file page"),
+    "child.create": _l("Child's file created"),
+    "child.list": _l("Children's files list"),
+    "child.update": _l("Child's file edited"),
+    "child.close": _l("Child's file closed"),
+    "child.link": _l("Ticket linked to a child's file"),
+    "child.suggest": _l("Child's file suggested for a ticket"),
+}
+
+
+def via_label(code: str | None) -> str:
+    """How a read happened, in words; a new way of reading not named here shows its code."""
+    return label(VIA, code)
+
+
+# Steps of issue 11 in a ticket's timeline: corrections, redaction, the retention job.
+EVENT_ACTION.update(
+    {
+        "corrected": _l("Details corrected"),
+        "redact": _l("Personal data removed by an administrator"),
+        "pseudonymise": _l("Personal data removed at the end of the retention period"),
+    }
+)
+
+# The fields those steps name (never their values).
+FIELD = {
+    "child": _l("the child"),
+    "child.name": _l("the child's name"),
+    "child.age": _l("the child's age"),
+    "child.gender": _l("the child's gender"),
+    "reporter": _l("the reporter"),
+    "reporter.name": _l("the reporter's name"),
+    "reporter.phone": _l("the reporter's phone"),
+    "reporter.anonymous": _l("anonymity"),
+    "address": _l("the detailed address"),
+    "location.address": _l("the detailed address"),
+    "location.street": _l("the street"),
+    "description": _l("the description"),
+    "feedback": _l("feedback texts"),
+    "recording": _l("the voicemail"),
+    "protection_types": _l("protection types"),
+    "subject_categories": _l("the child's situation"),
+    "urgency": _l("urgency"),
+}
+
+
+def field_label(code: str | None) -> str:
+    return label(FIELD, code)

@@ -149,3 +149,59 @@ def messages():
         statuses=labels.MESSAGE_STATUS,
         kinds=labels.MESSAGE_KIND,
     )
+
+
+# --- the access log ----------------------------------------------------------------------------
+
+ACCESS_LOG_PER_PAGE = 50
+ACCESS_LOG_FILTERS = ("user", "from", "to", "ticket_id", "child_id")
+
+
+def _access_log_problems(errors: dict) -> list[str]:
+    """What was wrong with the filters, in the page's words (one line per bad filter)."""
+    words = {
+        "from": _("Start date: enter a date (YYYY-MM-DD, 1900–2200) not after the end date."),
+        "to": _("End date: enter a date (YYYY-MM-DD, 1900–2200)."),
+        "ticket_id": _("Ticket: not a valid ticket id."),
+        "child_id": _("Child's file: not a valid file id."),
+        "user": _("User: not a valid user name."),
+    }
+    return [words.get(key, _("A filter is not valid.")) for key in errors if key in words] or [
+        _("A filter is not valid.")
+    ]
+
+
+@bp.route("/access-log")
+@page_roles(*SUPERVISION)
+def access_log():
+    """Who read which child's data, when, how and from where (the review of GET /api/v1/access-log),
+    by user and by date. Showing the log is not itself a read of a child's data."""
+    import marshmallow as ma
+
+    from hotline.audit.schemas import AccessLogQuerySchema
+    from hotline.audit.services import list_access_log, readers
+    from hotline.auth.services import list_users
+
+    raw = {key: request.args[key].strip() for key in ACCESS_LOG_FILTERS if request.args.get(key, "").strip()}
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    problems: list[str] = []
+    try:
+        filters = AccessLogQuerySchema().load({**raw, "page": page, "per_page": ACCESS_LOG_PER_PAGE})
+    except ma.ValidationError as exc:
+        problems = _access_log_problems(exc.messages if isinstance(exc.messages, dict) else {})
+        filters = None
+    found = list_access_log(filters) if filters else {"items": [], "total": 0}
+    return render_template(
+        "supervisor/access_log.html",
+        found=found,
+        readers=readers(filters) if filters else [],
+        filters=raw,
+        chosen=filters or {},
+        problems=problems,
+        users=list_users(),
+        page=page,
+        pages=max(1, -(-found["total"] // ACCESS_LOG_PER_PAGE)),
+        today=local_today(),
+        via_name=labels.via_label,
+    ), (422 if problems else 200)

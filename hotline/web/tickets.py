@@ -187,6 +187,32 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     return forms
 
 
+def timeline_blocks(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The timeline as the page shows it: every workflow step on its own, and the reads between
+    two steps (grouped per reader by the service) as one block, so a ticket read fifty times
+    still shows its steps at a glance (``{"kind": "step", "event"}`` or ``{"kind": "reads",
+    "at", "count", "readers": [{"who", "role", "count", "via", "last_at"}]}``)."""
+    blocks: list[dict[str, Any]] = []
+    for item in timeline:
+        if item["action"] != "read":
+            blocks.append({"kind": "step", "event": item})
+            continue
+        data = item.get("data") or {}
+        last = data.get("last_at")
+        reader = {
+            "who": item["actor"],
+            "role": item["actor_role"],
+            "count": data.get("count", 1),
+            "via": data.get("via", []),
+            "last_at": datetime.fromisoformat(last) if last else item["at"],
+        }
+        if not blocks or blocks[-1]["kind"] != "reads":
+            blocks.append({"kind": "reads", "at": item["at"], "count": 0, "readers": []})
+        blocks[-1]["readers"].append(reader)
+        blocks[-1]["count"] += reader["count"]
+    return blocks
+
+
 def _detail(
     ticket_id: int, bound: dict[str, FlaskForm] | None = None, problems: list[str] | None = None, status: int = 200
 ):
@@ -204,6 +230,9 @@ def _detail(
         may=may,
         now=_now(),
         related=related,
+        timeline=timeline_blocks(view.timeline),
+        via_name=labels.via_label,
+        field_name=labels.field_label,
         link_reason=lambda r: "、".join(labels.label(labels.LINK_REASON, x) for x in (r or "").split(",")),
     ), status
 

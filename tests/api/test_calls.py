@@ -110,3 +110,17 @@ def test_a_withheld_number_has_no_history(twilio, login):
     current = a_call(twilio, caller="+266696687", end=None)
     body = login("operator").get(f"/api/v1/calls/{current}/context").json
     assert body["caller_identified"] is False and body["tickets"] == [] and body["calls"] == []
+
+
+def test_a_callers_context_is_audited_one_row_per_ticket_shown(twilio, login):
+    operator = login("operator", username="olga")
+    supervisor = login("supervisor")
+    first = operator.post("/api/v1/tickets", json=ticket_body(reporter={"phone": CALLER})).json["id"]
+    second = operator.post("/api/v1/tickets", json=ticket_body(reporter={"phone": CALLER})).json["id"]
+    current = a_call(twilio, end=None)
+    agent = {"User-Agent": "console/1.0"}
+    assert operator.get(f"/api/v1/calls/{current}/context", headers=agent).status_code == 200
+    items = supervisor.get("/api/v1/access-log?user=olga").json["items"]
+    assert sorted(i["ticket_id"] for i in items) == [first, second]
+    assert {(i["via"], i["role"], i["user_agent"]) for i in items} == {("call", "operator", "console/1.0")}
+    assert all(i["ip"] for i in items)

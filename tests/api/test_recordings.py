@@ -65,3 +65,21 @@ def test_liaisons_cannot_play_and_no_response_carries_the_provider_url(twilio, l
     no_voicemail = db.session.scalar(sa.select(Ticket.id).where(Ticket.recording_sid.is_(None)))
     assert no_voicemail is None or supervisor.get(f"/api/v1/tickets/{no_voicemail}/recording").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(AccessLog.id)).where(AccessLog.via == "recording")) == 0
+
+
+def test_the_ticket_page_plays_the_voicemail_through_the_app(app, twilio, make_user, fake):
+    from tests.web.conftest import Pages
+
+    ticket = voicemail(twilio)
+    make_user("olga", "operator")
+    make_user("li", "liaison", bureau="civil_affairs")
+    operator, liaison = Pages(app, app.test_client()), Pages(app, app.test_client())
+    assert operator.sign_in("olga").status_code == 302 and liaison.sign_in("li").status_code == 302
+
+    page = operator.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f'href="/tickets/{ticket.id}/recording"' in page and "api.twilio.com" not in page
+    audio = operator.get(f"/tickets/{ticket.id}/recording")
+    assert audio.status_code == 200 and audio.data == FAKE_AUDIO and audio.headers["Cache-Control"] == "no-store"
+    [read] = db.session.scalars(sa.select(AccessLog).where(AccessLog.via == "recording:web")).all()
+    assert (read.ticket_id, read.user.username) == (ticket.id, "olga")
+    assert liaison.get(f"/tickets/{ticket.id}/recording").status_code == 403

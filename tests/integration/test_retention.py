@@ -91,13 +91,19 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(app, flask_cli, fake)
     assert fake.requests() == []
 
 
-def test_old_closed_and_cancelled_tickets_are_pseudonymised_once(app, flask_cli, fake):
+def test_old_closed_and_cancelled_tickets_are_pseudonymised_once(app, flask_cli, fake, login):
     old = closed_ticket(LONG_AGO, recording=True)
     cancelled = closed_ticket(LONG_AGO + timedelta(days=1), status="cancelled")
     recent = closed_ticket(RECENTLY)
     open_old = make_ticket([("civil_affairs", "lead")], at=LONG_AGO)
     kept = {t.id: snapshot(t.id) for t in (old, cancelled)}
     untouched = {t.id: snapshot(t.id) for t in (recent, open_old)}
+    supervisor = login("supervisor")
+    period = f"/api/v1/stats?from={(LONG_AGO - timedelta(days=5)).date()}&to={(LONG_AGO + timedelta(days=5)).date()}"
+    figures = supervisor.get(period).json
+    figures.pop("as_of")
+    civil = next(d for d in figures["departments"] if d["bureau"] == "civil_affairs")
+    assert civil["assigned"]["count"] == 3  # the old tickets are in these figures
 
     result = flask_cli("hotline", "retention", "--at", AT.isoformat(), extra_env=fake.env)
     assert result.returncode == 0, result.stderr
@@ -116,6 +122,10 @@ def test_old_closed_and_cancelled_tickets_are_pseudonymised_once(app, flask_cli,
         assert snapshot(ticket_id) == before
     [delete] = [r for r in fake.requests() if r["method"] == "DELETE"]
     assert delete["url"].endswith(f"/Recordings/{'RE' + 'a' * 32}.json")
+
+    after = supervisor.get(period).json
+    after.pop("as_of")
+    assert after == figures  # the figures do not change
 
     again = flask_cli("hotline", "retention", "--at", AT.isoformat(), extra_env=fake.env)
     assert "pseudonymised 0 tickets" in again.stdout

@@ -4,7 +4,10 @@ sessions on the server at once, weak passwords are refused (CONTRACT "Secrets, s
 from __future__ import annotations
 
 import os
+import secrets
 import stat
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +17,8 @@ from hotline import create_app
 from hotline.extensions import db
 from hotline.models import User
 from hotline.secret_key import InsecureSecretKey
-from tests.web.conftest import Pages
+from tests.conftest import ROOT
+from tests.web.conftest import Pages, text
 
 OLD_DEFAULT = "dev-only-change-me"
 
@@ -56,6 +60,42 @@ def test_without_a_key_one_is_created_once_in_instance(base_config, tmp_path, mo
         resolve(None, tmp_path / "instance", root)
 
 
+def test_a_key_kept_in_dot_env_is_the_operators_own_not_the_source_trees(tmp_path):
+    from hotline.secret_key import check
+
+    key = secrets.token_urlsafe(48)
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / ".env").write_text(f"SECRET_KEY={key}\n")  # where hotline.config reads settings from
+    check(key, own)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / ".env.example").write_text(f"SECRET_KEY={key}\n")  # an example shipped with the code
+    with pytest.raises(InsecureSecretKey, match="source tree"):
+        check(key, shared)
+
+
+def test_every_process_starts_with_the_key_from_dot_env(app, service_env):
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        pytest.skip("this checkout has its own .env")
+    env = {k: v for k, v in service_env.items() if k != "SECRET_KEY"}
+    env_file.write_text(f"SECRET_KEY={secrets.token_urlsafe(48)}\n")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "hotline", "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        env_file.unlink()
+    assert result.returncode == 0, result.stderr
+    assert "secret_key_from_instance" not in result.stdout  # the key came from .env
+
+
 def test_the_key_file_is_reported_for_the_setup_check(base_config):
     app = create_app({**base_config, "SECRET_KEY": None})
     assert app.config["HOTLINE_SECRET_KEY_FILE"].endswith("instance/secret_key")
@@ -79,6 +119,12 @@ def test_a_cookie_forged_with_the_old_default_key_is_refused(app, make_user):
         with app.app_context():
             response = browser.get("/admin/users/")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # The control: signed with the app's own key the same cookie opens the page (only the key differs).
+    genuine = forger.get_signing_serializer(app).dumps({"_user_id": admin.get_id(), "_fresh": True})
+    browser = app.test_client()
+    browser.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), genuine)
+    with app.app_context():
+        assert browser.get("/admin/users/").status_code == 200
 
 
 # --- sessions and tokens --------------------------------------------------------------------
@@ -163,6 +209,32 @@ def test_admin_page_refuses_a_weak_password(signed_in):
     assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
     r = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": "long enough pass phrase"})
     assert r.status_code == 302
+
+
+def test_every_way_of_setting_a_password_keeps_the_same_policy(signed_in, client):
+    from hotline.auth.passwords import verify_password
+
+    admin = signed_in("admin")
+    olga = signed_in("operator", username="olga")
+    olga_id = db.session.scalar(sa.select(User.id).filter_by(username="olga"))
+
+    def stored() -> str:
+        db.session.expire_all()
+        return db.session.get(User, olga_id).password_hash
+
+    before = stored()
+    for weak, words in (("1234567890", "常见密码"), ("olga-and-li-2026", "不能包含用户名"), ("short", "至少10个字符")):
+        page = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": weak})
+        assert page.status_code == 422 and words in text(page), weak
+        reset = admin.post(f"/admin/users/{olga_id}/password", {"password": weak})
+        assert reset.status_code == 422 and words in text(reset), weak
+        own = olga.post("/account/password", {"current": "secret-pw-long", "password": weak, "again": weak})
+        assert own.status_code == 422 and words in text(own), weak
+        assert stored() == before
+        assert client.post("/api/v1/auth/tokens", json={"username": "olga", "password": weak}).status_code == 401
+    assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
+    assert admin.post(f"/admin/users/{olga_id}/password", {"password": "a fine long pass phrase"}).status_code == 302
+    assert verify_password(stored(), "a fine long pass phrase")
 
 
 # --- headers ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def _load_calendar() -> None:
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import queues, textguard
+    from hotline import bodylimit, queues, textguard
     from hotline.errors import Api, register_error_handlers
     from hotline.extensions import db, limiter, migrate
 
@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     )
     app.extensions["hotline_api"] = api
     register_error_handlers(app)
+    bodylimit.init_app(app)  # before textguard, which reads forms
     textguard.init_app(app)
     app.json.ensure_ascii = False  # readable Chinese in API bodies (JSON_AS_ASCII is gone in Flask 3)
 
@@ -108,6 +109,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.api.messages",
     "hotline.api.tickets",
     "hotline.api.assignments",
+    "hotline.api.notes",
     "hotline.api.extensions",
     "hotline.api.rules",
     "hotline.api.stats",

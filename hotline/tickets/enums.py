@@ -44,6 +44,7 @@ class AssignmentStatus(StrEnum):
     RETURN_REQUESTED = "return_requested"
     RETURNED = "returned"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"  # 撤回: the center took the department off the ticket
 
 
 class AssignmentRole(StrEnum):

@@ -34,26 +34,44 @@ def _department_id(actor: User) -> int:
     return actor.department_id if actor.department_id is not None else -1
 
 
+# A department taken off a ticket (撤回) no longer sees it, nor that assignment.
+OFF_TICKET = ("withdrawn",)
+
+
 def assignment_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Assignment`` limiting it to what ``actor`` may see."""
     if not is_department_user(actor):
         return sa.true()
-    return Assignment.department_id == _department_id(actor)
+    return sa.and_(Assignment.department_id == _department_id(actor), Assignment.status.not_in(OFF_TICKET))
 
 
 def ticket_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Ticket``: for a liaison, tickets with an assignment of their department."""
     if not is_department_user(actor):
         return sa.true()
-    own = sa.select(Assignment.ticket_id).where(Assignment.department_id == _department_id(actor))
+    own = sa.select(Assignment.ticket_id).where(assignment_filter(actor))
     return Ticket.id.in_(own)
+
+
+def personal_filter(actor: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``Ticket``: tickets whose personal fields (child, address, reporter
+    phone) ``actor`` sees. A liaison sees them only once their department has signed for its
+    assignment (need-to-know: ``accepted_at`` set, and not returned or taken off since)."""
+    if not is_department_user(actor):
+        return sa.true()
+    signed = sa.select(Assignment.ticket_id).where(
+        Assignment.department_id == _department_id(actor),
+        Assignment.accepted_at.is_not(None),
+        Assignment.status.not_in(("returned", *OFF_TICKET)),
+    )
+    return Ticket.id.in_(signed)
 
 
 def extension_filter(actor: User) -> ColumnElement[bool]:
     """A WHERE clause on ``Extension`` (joined to nothing): requests of the actor's department."""
     if not is_department_user(actor):
         return sa.true()
-    own = sa.select(Assignment.id).where(Assignment.department_id == _department_id(actor))
+    own = sa.select(Assignment.id).where(assignment_filter(actor))
     return Extension.assignment_id.in_(own)
 
 
@@ -92,4 +110,6 @@ def extension_for(actor: User, extension_id: int) -> Extension:
 
 def can_see_assignment(actor: User, assignment: Assignment) -> bool:
     """For filtering what is already loaded (a ticket's assignments and timeline)."""
-    return not is_department_user(actor) or assignment.department_id == actor.department_id
+    if not is_department_user(actor):
+        return True
+    return assignment.department_id == actor.department_id and assignment.status not in OFF_TICKET

@@ -44,7 +44,7 @@ def _load_user(user_id: str):
 
 def init_app(app: Flask) -> None:
     from hotline.errors import PAGE_RENDERER
-    from hotline.web import admin, exports, i18n, liaison, operator, public, supervisor, tickets
+    from hotline.web import admin, collab, exports, i18n, liaison, operator, public, supervisor, tickets
     from hotline.web.errors import render_error_page
     from hotline.web.templating import init_templating
 
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith(CSRF_EXEMPT_PREFIXES):
             csrf.protect()
 
-    modules = (public, operator, liaison, supervisor, admin, tickets, exports)
+    modules = (public, operator, liaison, supervisor, admin, tickets, collab, exports)
     for module in modules:
         app.register_blueprint(module.bp)
     ours = {module.bp.name for module in modules}

@@ -22,6 +22,7 @@ from hotline.errors import Forbidden
 from hotline.models import Role
 from hotline.web import labels
 from hotline.web.access import actor, page_roles, safe_next
+from hotline.web.collab import forms_for as collab_forms
 from hotline.web.forms import (
     REPORT_PATHS,
     ActionForm,
@@ -54,6 +55,9 @@ STEPS: dict[str, tuple[str, ...]] = {
     "decide_return": (Role.OPERATOR, Role.SUPERVISOR),
     "decide_extension": (Role.SUPERVISOR,),
     "work": (Role.LIAISON,),  # sign for, return, feedback, extension: the department's own liaison
+    "note": STAFF,  # notes and attachments: anyone who may read the ticket
+    "withdraw": (Role.OPERATOR, Role.SUPERVISOR),  # 撤回 a department
+    "on_behalf": (Role.SUPERVISOR,),  # 代反馈
 }
 
 
@@ -72,7 +76,7 @@ def _now() -> datetime:
 
 # --- the list ------------------------------------------------------------------------------
 
-FILTERS = ("status", "urgency", "channel", "bureau", "protection_type")
+FILTERS = ("q", "status", "urgency", "channel", "bureau", "protection_type")
 
 
 @bp.route("/tickets/")
@@ -162,7 +166,8 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     dispatch.lead.choices = [("", _("Choose..."))] + departments
     dispatch.assists.choices = departments
     if "dispatch" not in bound:
-        live = [a for a in view.assignments if a.status in ("pending", "accepted", "return_requested")]
+        # Departments still on the ticket, finished ones included: re-dispatching keeps their work.
+        live = [a for a in view.assignments if a.status not in ("returned", "withdrawn")]
         suggested = (view.dispatch_suggestion or {}).get("assignments") or []
         chosen = [(a.bureau, a.role) for a in live] or [(s["bureau"], s["role"]) for s in suggested]
         dispatch.lead.data = next((b for b, r in chosen if r == "lead"), "")
@@ -179,6 +184,7 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
             forms[key] = make(key, cls)
         for extension in a.extensions:
             forms[f"xr{extension.id}"] = make(f"xr{extension.id}", ReasonForm)
+    forms.update(collab_forms(view, bound))
     return forms
 
 

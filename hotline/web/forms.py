@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from marshmallow import ValidationError as SchemaError
 from wtforms import (
     BooleanField,
@@ -269,6 +270,25 @@ class NoteForm(FlaskForm):
 class FeedbackForm(FlaskForm):
     summary = TextAreaField(_l("What was done"), render_kw={"rows": 4, "maxlength": 5000})
     final = BooleanField(_l("This is the final feedback (the work is finished)"))
+
+
+class OnBehalfForm(FeedbackForm):
+    """代反馈: a supervisor records what a department reported by phone or on paper."""
+
+    summary = TextAreaField(
+        _l("What the department reported (by phone or on paper)"), render_kw={"rows": 4, "maxlength": 5000}
+    )
+    final = BooleanField(_l("This is the department's final feedback"))
+
+
+class TicketNoteForm(FlaskForm):
+    body = TextAreaField(_l("Note for the center and the departments"), render_kw={"rows": 3, "maxlength": 5000})
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("File (JPEG, PNG or PDF, at most 10 MB)"), render_kw={"accept": "image/jpeg,image/png,application/pdf"}
+    )
 
 
 class CorrectionForm(FlaskForm):

@@ -2,7 +2,7 @@
 meet, carries no English word in its visible text or in the texts it shows on demand (titles,
 placeholders, labels, confirmations); ``?lang=en`` is the only way to English.
 
-Allowed: the language switch ("English"), file formats named as such (CSV, XLSX, Excel, JSON), and the
+Allowed: the language switch ("English"), file formats named as such (CSV, XLSX, Excel, JSON; JPEG, PNG, PDF for attachments), and the
 data the test itself typed (usernames are Latin letters by nature)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.web.conftest import text
 from tests.web.helpers import days_ago, ensure_user, judicial_ticket, make_ticket, to_awaiting_verification
 
 WORD = re.compile(r"[A-Za-z]{2,}")
-ALLOWED = {"English", "CSV", "XLSX", "Excel", "JSON"}
+ALLOWED = {"English", "CSV", "XLSX", "Excel", "JSON", "JPEG", "PNG", "PDF"}
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-confirm", "data-draft-restored", "label"}
 
 

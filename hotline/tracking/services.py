@@ -192,6 +192,11 @@ def _pairs(ticket: Ticket) -> list[tuple[str, str]]:
     return [(a.role, a.status) for a in ticket.assignments]
 
 
+# The reasons the timeline gives when the ticket goes back for dispatch.
+LEAD_RETURNED = "主办单位退单已批准 the lead's return was approved"
+LEAD_WITHDRAWN = "主办单位已撤回 the lead was taken off the ticket"
+
+
 def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime, withdrawn: bool = False) -> None:
     """Move the ticket when its assignments say so: unroute without a lead, submit when all are done.
 
@@ -199,7 +204,7 @@ def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime, withdr
     """
     pairs = _pairs(ticket)
     if ticket.status in ("dispatched", "in_progress", "awaiting_verification") and not lifecycle.has_lead(pairs):
-        reason = "主办单位已撤回" if withdrawn else "主办单位退单已批准 the lead's return was approved"
+        reason = LEAD_WITHDRAWN if withdrawn else LEAD_RETURNED
         change_ticket(ticket, "unroute", actor=actor, now=now, reason=reason)
         if not withdrawn:
             _tell_center(ticket, "ticket_unrouted", now)
@@ -268,6 +273,14 @@ def withdraw_assignment(assignment_id: int, reason: str, *, actor: User, now: da
     return assignment
 
 
+# The reasons the timeline shows for steps a supervisor records on a department's behalf.
+ON_BEHALF_FEEDBACK = "代反馈：督办人员代部门录入 recorded by a supervisor for the department"
+ON_BEHALF_SIGN_FOR = (
+    "代签收：部门以电话或书面答复，督办人员代为签收 signed for by a supervisor for the department, "
+    "which answered by phone or on paper"
+)
+
+
 @_transaction
 def add_feedback(
     assignment_id: int, summary: str, final: bool, *, actor: User, now: datetime, on_behalf: bool = False
@@ -275,9 +288,11 @@ def add_feedback(
     """反馈, interim or final (only once signed for); the last final feedback submits the ticket.
 
     ``on_behalf`` (代反馈): a supervisor records what the department reported by phone or on
-    paper; the event names both the supervisor (actor) and the department. A department may
-    not finish while its own extension request waits for a decision (409): the center would
-    be deciding on a deadline that no longer matters.
+    paper; the event names both the supervisor (actor) and the department. A department that
+    answered that way may never have signed for it in the app: then its sign-for is recorded
+    first, on its behalf too (its own event). A department may not finish while its own
+    extension request waits for a decision (409): the center would be deciding on a deadline
+    that no longer matters.
     """
     if on_behalf != (actor.role == Role.SUPERVISOR):
         if on_behalf:
@@ -300,6 +315,11 @@ def add_feedback(
                 "final feedback waits for the decision",
                 {"extension_id": [waiting]},
             )
+    behalf: dict[str, Any] = {"on_behalf": True, "recorded_by": actor.username} if on_behalf else {}
+    if on_behalf and assignment.status == "pending":
+        change_assignment(assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf)
+        if assignment.ticket.status == "dispatched":
+            change_ticket(assignment.ticket, "start", actor=actor, now=now)
     feedback = Feedback(
         assignment_id=assignment.id,
         author_id=actor.id,
@@ -310,16 +330,13 @@ def add_feedback(
     )
     db.session.add(feedback)
     db.session.flush()
-    data: dict[str, Any] = {"feedback_id": feedback.id, "final": final}
-    if on_behalf:
-        data |= {"on_behalf": True, "recorded_by": actor.username}
     change_assignment(
         assignment,
         "final_feedback" if final else "feedback",
         actor=actor,
         now=now,
-        reason="代反馈：督办人员代部门录入" if on_behalf else None,
-        data=data,
+        reason=ON_BEHALF_FEEDBACK if on_behalf else None,
+        data={"feedback_id": feedback.id, "final": final, **behalf},
     )
     if final:
         _after_assignment_step(assignment.ticket, actor=actor, now=now)

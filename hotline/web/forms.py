@@ -28,6 +28,7 @@ from wtforms.validators import InputRequired
 
 from hotline.errors import Conflict
 from hotline.errors import ValidationError as DomainValidationError
+from hotline.tracking.notes import MAX_ATTACHMENT_BYTES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -287,7 +288,13 @@ class TicketNoteForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("File (JPEG, PNG or PDF, at most 10 MB)"), render_kw={"accept": "image/jpeg,image/png,application/pdf"}
+        _l("File (JPEG, PNG or PDF, at most 10 MB)"),
+        render_kw={
+            "accept": "image/jpeg,image/png,application/pdf",
+            # forms.js refuses a larger file before it is sent (the server refuses it too: 413).
+            "data-max-bytes": str(MAX_ATTACHMENT_BYTES),
+            "data-too-large": _l("This file is larger than 10 MB. Choose a smaller photo or scan."),
+        },
     )
 
 

@@ -359,6 +359,30 @@ def test_a_supervisor_records_feedback_on_behalf_of_a_department(people):
     assert event["bureau"] == "civil_affairs" and event["data"]["on_behalf"] is True
 
 
+def test_feedback_on_behalf_of_a_department_that_never_signed_for_it_in_the_app(people):
+    """A department that answered by phone may never have opened the app: the supervisor's
+    代反馈 records its sign-for first, on its behalf too, then the feedback."""
+    ticket = create(people["operator"])
+    lead_a = by_bureau(ticket, "civil_affairs")
+    r = people["supervisor"].post(
+        f"/api/v1/assignments/{lead_a['id']}/feedback",
+        json={"summary": "民政局书面回复：已纳入低保", "final": True, "on_behalf": True},
+    )
+    assert r.status_code == 201, r.json
+    assert r.json["assignment_status"] == "completed" and r.json["ticket_status"] == "in_progress"
+    detail = people["operator"].get(f"/api/v1/tickets/{ticket['id']}").json
+    assert by_bureau(detail, "civil_affairs")["accepted_at"] is not None
+    steps = [(e["action"], e["actor_role"], e["data"].get("on_behalf")) for e in detail["timeline"]]
+    assert ("assignment.accept", "supervisor", True) in steps
+    assert ("assignment.final_feedback", "supervisor", True) in steps
+    # A liaison still signs for its own order; only a supervisor may record it for them.
+    street_a = by_bureau(ticket, "street:jiangyuan")
+    r = people["street"].post(
+        f"/api/v1/assignments/{street_a['id']}/feedback", json={"summary": "未签收", "final": True}
+    )
+    assert r.status_code == 409
+
+
 def test_a_department_cannot_finish_while_its_extension_request_waits(people):
     ticket = create(people["operator"])
     lead_a = by_bureau(ticket, "civil_affairs")

@@ -210,3 +210,46 @@ def test_re_dispatch_from_the_page_keeps_the_finished_lead(signed_in):
     ]
     assert refresh(street).returned_at is None
     assert "已退单" not in text(operator.get(f"/tickets/{ticket.id}"))
+
+
+def test_a_liaison_searches_its_departments_tickets_from_the_inbox(signed_in):
+    """Liaisons have no center ticket list: their inbox and history carry the search box, and
+    a personal field finds a ticket only once the department has signed for it."""
+    from hotline.tracking.services import accept_assignment
+
+    ticket = civil_ticket()
+    lead = next(a for a in ticket.assignments if a.role == "lead")
+    link = f'href="/tickets/{ticket.id}"'
+    liaison = signed_in("liaison", bureau="civil_affairs", username="li-civil")
+    for page in ("/liaison/", "/liaison/history"):
+        html = text(liaison.get(page))
+        assert 'id="liaison-search"' in html and 'action="/liaison/search"' in html, page
+    assert link in text(liaison.get("/liaison/search", query_string={"q": ticket.number}))
+    html = text(liaison.get("/liaison/search", query_string={"q": "小明"}))
+    assert link not in html and 'value="小明"' in html  # not signed for yet
+    accept_assignment(lead.id, actor=ensure_user("li-civil", "liaison"), now=ticket.created_at)
+    for q in ("小明", "火车站广场", "138 0000 0009"):
+        assert link in text(liaison.get("/liaison/search", query_string={"q": q})), q
+    # Another department finds nothing of it; a too-long search says why, in Chinese.
+    other = signed_in("liaison", bureau="education")
+    assert link not in text(other.get("/liaison/search", query_string={"q": ticket.number}))
+    response = other.get("/liaison/search", query_string={"q": "x" * 101})
+    assert response.status_code == 200 and "100" in text(response)
+    assert signed_in("operator").get("/liaison/search").status_code == 403
+
+
+def test_feedback_on_behalf_of_a_department_that_never_signed_for_it(signed_in):
+    ticket = judicial_ticket()
+    assignment = ticket.assignments[0]
+    supervisor = signed_in("supervisor")
+    html = text(supervisor.get(f"/tickets/{ticket.id}"))
+    assert f'id="on-behalf-{assignment.id}"' in html and "将同时代其签收" in html
+    response = supervisor.post(
+        f"/assignments/{assignment.id}/feedback/on-behalf",
+        {f"ob{assignment.id}-summary": "派出所书面回复：已处置。", f"ob{assignment.id}-final": "y"},
+    )
+    assert response.status_code == 302
+    row = refresh(assignment)
+    assert row.status == "completed" and row.accepted_at is not None
+    html = text(supervisor.get(f"/tickets/{ticket.id}"))
+    assert "代签收" in html and "代反馈" in html and "recorded by a supervisor" not in html

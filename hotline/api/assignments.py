@@ -95,7 +95,8 @@ class AssignmentFeedback(MethodView):
     @blp.response(201, FeedbackSchema)
     def post(self, data, assignment_id):
         """反馈 (only once signed for), by the department's liaison; or by a supervisor with
-        `on_behalf: true` (代反馈) for a department that answered by phone or on paper. Final
+        `on_behalf: true` (代反馈) for a department that answered by phone or on paper (on a
+        `pending` order its sign-for is recorded first, on its behalf too). Final
         feedback waits while the department's extension request is pending (409). When every
         assignment still on the ticket has final feedback the ticket awaits verification."""
         return services.add_feedback(

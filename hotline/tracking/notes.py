@@ -137,7 +137,10 @@ def add_attachment(ticket_id: int, stream: IO[bytes] | None, filename: str | Non
         )
     data = stream.read(MAX_ATTACHMENT_BYTES + 1)
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise TooLarge("文件过大，最大 10 MB the file is larger than 10 MB", {"file": ["最大 10 MB at most 10 MB"]})
+        raise TooLarge(
+            "文件过大，不能超过 10 兆字节 the file is larger than 10 MB",
+            {"file": ["不能超过 10 兆字节 at most 10 MB"]},
+        )
     if not data:
         raise ValidationError("文件为空 the file is empty", {"file": ["文件为空 the file is empty"]})
     content_type = sniff(data[:16])

@@ -14,18 +14,15 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from hotline.models import Role
 from hotline.tracking import notes
 from hotline.tracking.schemas import FeedbackCreateSchema, NoteCreateSchema, ReasonSchema
 from hotline.tracking.services import add_feedback, get_ticket, withdraw_assignment
 from hotline.uploads import allow_upload
 from hotline.web.access import actor, page_roles
 from hotline.web.forms import OnBehalfForm, ReasonForm, TicketNoteForm, UploadForm
-from hotline.web.tickets import _body, _require, _step, _ticket_of_assignment
+from hotline.web.tickets import STAFF, _body, _require, _step, _ticket_of_assignment
 
 bp = Blueprint("collab", __name__)
-
-STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _now() -> datetime:

@@ -78,6 +78,9 @@ def test_attachments_are_uploaded_listed_and_opened_from_the_page(signed_in):
 
     response = upload(b"just text, not an image", "photo.png")
     assert response.status_code == 422 and "JPEG、PNG" in text(response)
+    response = upload(PNG + b"\x00" * (10 * 1024 * 1024 - len(PNG) + 1), "big.png")  # one byte over 10 MB
+    assert response.status_code == 422 and "不能超过 10 兆字节" in text(response)
+    assert 'id="upload-file-errors"' in text(response)  # beside the field
     response = upload(PNG, "走访照片.png")
     assert response.status_code == 302
     attachment = db.session.scalars(sa.select(Attachment)).one()

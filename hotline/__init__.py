@@ -156,6 +156,7 @@ API_MODULES: tuple[str, ...] = (
     "hotline.api.messages",
     "hotline.api.tickets",
     "hotline.api.assignments",
+    "hotline.api.notes",
     "hotline.api.extensions",
     "hotline.api.rules",
     "hotline.api.stats",

@@ -311,7 +311,11 @@ class Feedback(db.Model):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     summary: Mapped[str] = mapped_column(sa.Text)
     final: Mapped[bool] = mapped_column(default=False)
+    # 代反馈: a supervisor recorded what the department reported by phone or on paper.
+    on_behalf: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(viewonly=True)
 
 
 class Extension(db.Model):
@@ -467,3 +471,54 @@ class DigestRun(db.Model):
     overdue: Mapped[int] = mapped_column(default=0)
     messages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Note(db.Model):
+    """A staff note on a ticket (会商/协调意见): seen by the center and every department that
+    currently sees the ticket, never by the public."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # The author's department when written (NULL: the center), kept even if the user moves.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(viewonly=True)
+    department: Mapped[Department | None] = relationship(viewonly=True)
+
+
+class Attachment(db.Model):
+    """A file on a ticket (photo, scanned visit record, 回执), kept in the database so every web
+    process serves it; ``data`` is deferred so listing attachments never loads the bytes."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(viewonly=True)
+    department: Mapped[Department | None] = relationship(viewonly=True)
+
+
+class NoteRead(db.Model):
+    """When a user last opened a ticket's notes: what makes a newer note "new" for them."""
+
+    __tablename__ = "note_reads"
+    __table_args__ = (sa.UniqueConstraint("user_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)

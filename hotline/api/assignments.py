@@ -25,7 +25,7 @@ from hotline.tracking.schemas import (
 blp = Blueprint("api_assignments", __name__, url_prefix="/api/v1", description="Assignments 派单办理")
 
 LIAISON = (Role.LIAISON,)
-DECIDERS = (Role.OPERATOR, Role.SUPERVISOR)  # returns
+DECIDERS = (Role.OPERATOR, Role.SUPERVISOR)  # returns, withdraw
 
 
 def _now() -> datetime:
@@ -75,16 +75,38 @@ class AssignmentReturnReject(MethodView):
         return services.reject_return(assignment_id, data["reason"], actor=current_actor(), now=_now())
 
 
+@blp.route("/assignments/<int:assignment_id>/withdraw")
+class AssignmentWithdraw(MethodView):
+    decorators = [roles_required(*DECIDERS)]
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, AssignmentStepSchema)
+    def post(self, data, assignment_id):
+        """撤回: take the department off the ticket (`withdrawn`): its clocks and chasing stop and it
+        no longer sees the ticket. With no lead left the ticket is `new` for re-dispatch."""
+        return services.withdraw_assignment(assignment_id, data["reason"], actor=current_actor(), now=_now())
+
+
 @blp.route("/assignments/<int:assignment_id>/feedback")
 class AssignmentFeedback(MethodView):
-    decorators = [roles_required(*LIAISON)]
+    decorators = [roles_required(Role.LIAISON, Role.SUPERVISOR)]
 
     @blp.arguments(FeedbackCreateSchema)
     @blp.response(201, FeedbackSchema)
     def post(self, data, assignment_id):
-        """反馈 (only once signed for). When every non-returned assignment has final feedback the
-        ticket awaits verification."""
-        return services.add_feedback(assignment_id, data["summary"], data["final"], actor=current_actor(), now=_now())
+        """反馈 (only once signed for), by the department's liaison; or by a supervisor with
+        `on_behalf: true` (代反馈) for a department that answered by phone or on paper (on a
+        `pending` order its sign-for is recorded first, on its behalf too). Final
+        feedback waits while the department's extension request is pending (409). When every
+        assignment still on the ticket has final feedback the ticket awaits verification."""
+        return services.add_feedback(
+            assignment_id,
+            data["summary"],
+            data["final"],
+            actor=current_actor(),
+            now=_now(),
+            on_behalf=data["on_behalf"],
+        )
 
 
 @blp.route("/assignments/<int:assignment_id>/extensions")

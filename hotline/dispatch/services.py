@@ -360,9 +360,12 @@ def _apply_decision(
         )
         return
     ticket.dispatch_suggestion = None
-    live = [a for a in ticket.assignments if a.status in LIVE_ASSIGNMENT_STATES]
-    kept = {a.department.code: a for a in live if a.department.code in wanted}
-    withdrawn = [a for a in live if a.department.code not in wanted]
+    # Every department still on the ticket, finished ones included: a department that already
+    # gave final feedback and stays in the set keeps its assignment (and its work) instead of
+    # getting a second one; one left out is taken off (withdrawn, not "returned": it never asked).
+    current = [a for a in ticket.assignments if a.status not in lifecycle.ENDED_ASSIGNMENT_STATES]
+    kept = {a.department.code: a for a in current if a.department.code in wanted}
+    withdrawn = [a for a in current if a.department.code not in wanted]
     added = [code for code in wanted if code not in kept]
     transitions.change_ticket(
         ticket,
@@ -393,6 +396,10 @@ def _apply_decision(
                 data={"bureau": code, "from": before, "to": assignment.role},
             )
     _create_assignments(ticket, [(code, wanted[code]) for code in added], decision, actor=actor, now=now, ref=ref)
+    pairs = [(a.role, a.status) for a in ticket.assignments]
+    if ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
+        # Re-dispatched to departments that have all finished already: back to review at once.
+        transitions.change_ticket(ticket, "submit", actor=actor, now=now)
 
 
 def _create_assignments(

@@ -46,6 +46,7 @@ TEMPLATES: dict[str, str] = {
     "extension_rejected": SIGNATURE + "工单{number}（{urgency}）的延期申请未获批准，反馈期限仍为{due}。",
     "ticket_reopened": SIGNATURE + "工单{number}（{urgency}）已重新交办，请继续办理，反馈期限{due}。",
     "ticket_cancelled": SIGNATURE + "工单{number}（{urgency}）已撤销，贵单位无需继续办理。",
+    "assignment_withdrawn": SIGNATURE + "工单{number}（{urgency}）已由热线中心撤回，贵单位无需继续办理。",
     # Intake (hotline/intake/services.py): the TwiML reply to an SMS report.
     "report_received": SIGNATURE
     + "已收到您的报告。查询码{tracking_code}，密码{secret}，可致电本热线按3查询进度。儿童有危险请拨110。",

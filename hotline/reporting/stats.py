@@ -11,10 +11,10 @@ The cohort
     month still change while its late work is being done, and the same question asked twice
     gives the same answer.
 
-    An assignment *left unsigned* is one that ended ``returned`` (an approved return, or
-    withdrawn by the center: ticket cancelled or re-dispatched) without ever being signed for.
-    A department's *handled tickets* are the tickets of its cohort assignments that did not end
-    ``returned``.
+    An assignment *left unsigned* is one that ended ``returned`` (an approved return) or
+    ``withdrawn`` (by the center: ticket cancelled, re-dispatched, or 撤回) without ever being
+    signed for. A department's *handled tickets* are the tickets of its cohort assignments that
+    did not end ``returned`` or ``withdrawn``.
 
 The figures (each ``{"count", "rate", "of"}``: ``rate = count / of``, 4 decimals, null when ``of`` is 0)
     assigned          count: the cohort. of: all departments' cohorts (rate = the department's share).
@@ -23,7 +23,8 @@ The figures (each ``{"count", "rate", "of"}``: ``rate = count / of``, 4 decimals
                       sign-for deadline has not come (not decided yet).
     feedback_on_time  按时办结率. count: final feedback given at or before the feedback deadline in
                       force (moved by approved extensions; after a reopen, the reopened round's).
-                      of: the cohort minus assignments that ended ``returned`` (they owe no feedback),
+                      of: the cohort minus assignments that ended ``returned`` or ``withdrawn`` (they
+                      owe no feedback),
                       minus open ones whose feedback deadline has not come.
     returned          退单. count: assignments whose return the center approved. of: the cohort.
     extended          延期. count: assignments with at least one approved extension. of: the cohort.
@@ -105,12 +106,12 @@ def _live(row: _Row) -> bool:
 
 
 def _assignment_figures(rows: list[_Row], everyone: int, reopened: set[int], now: datetime) -> dict[str, Any]:
-    left_unsigned = [r for r in rows if r.status == "returned" and r.accepted_at is None]
+    left_unsigned = [r for r in rows if r.status in lifecycle.ENDED_ASSIGNMENT_STATES and r.accepted_at is None]
     sign_undecided = [
         r for r in rows if r.status in ("pending", "return_requested") and r.accepted_at is None and r.sign_due_at > now
     ]
     signed = [r for r in rows if r.accepted_at is not None and r.accepted_at <= r.sign_due_at]
-    owing = [r for r in rows if r.status != "returned"]
+    owing = [r for r in rows if r.status not in lifecycle.ENDED_ASSIGNMENT_STATES]
     fb_undecided = [r for r in owing if _live(r) and r.feedback_due_at > now]
     on_time = [r for r in owing if r.final_feedback_at is not None and r.final_feedback_at <= r.feedback_due_at]
     overdue = []
@@ -202,7 +203,7 @@ def compute_stats(start: date, end: date, *, now: datetime, tz: str) -> dict[str
     ).all()
 
     def figures(group: list[_Row]) -> dict[str, Any]:
-        handled = {r.ticket_id for r in group if r.status != "returned"}
+        handled = {r.ticket_id for r in group if r.status not in lifecycle.ENDED_ASSIGNMENT_STATES}
         return _assignment_figures(group, len(rows), reopened, now) | _ticket_figures(handled, closed, revisits)
 
     return {

@@ -14,7 +14,7 @@ from flask import current_app
 from hotline.audit import record_access
 from hotline.errors import DomainError, NotFound, ValidationError
 from hotline.extensions import db
-from hotline.models import Assignment, Call, Feedback, Ticket, TicketStatus, User
+from hotline.models import Assignment, Attachment, Call, Feedback, Note, Ticket, TicketStatus, User
 from hotline.tracking.transitions import record_event
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "address": ("address", "address_key"),
     "description": ("description",),
     "feedback": (),
+    "notes": (),  # staff notes (会商/协调意见): free text that may name the child
+    "attachments": (),  # photos, scanned visit records, 回执: deleted outright
     "recording": (),
 }
 RETAINED_GROUPS = tuple(GROUPS)  # retention removes every group
@@ -34,7 +36,7 @@ NOT_NULL = {"description"}
 
 
 def _erase(ticket: Ticket, groups: Iterable[str]) -> dict[str, int]:
-    """Clear the groups' fields on the ticket and its feedback, calls and recording."""
+    """Clear the groups' fields on the ticket and its feedback, notes, attachments, calls and recording."""
     counts = {"recordings": 0}
     for group in groups:
         for attr in GROUPS[group]:
@@ -42,6 +44,10 @@ def _erase(ticket: Ticket, groups: Iterable[str]) -> dict[str, int]:
         if group == "feedback":
             own = sa.select(Assignment.id).where(Assignment.ticket_id == ticket.id)
             db.session.execute(sa.update(Feedback).where(Feedback.assignment_id.in_(own)).values(summary=REMOVED))
+        if group == "notes":
+            db.session.execute(sa.update(Note).where(Note.ticket_id == ticket.id).values(body=REMOVED))
+        if group == "attachments":
+            db.session.execute(sa.delete(Attachment).where(Attachment.ticket_id == ticket.id))
         if group in ("recording", "reporter"):
             calls = (
                 sa.or_(Call.ticket_id == ticket.id, Call.call_sid == ticket.call_sid)

@@ -45,8 +45,9 @@ class AssignmentStatus(StrEnum):
     RETURN_REQUESTED = "return_requested"
     RETURNED = "returned"
     COMPLETED = "completed"
-    # Taken off the ticket by the center (POST /assignments/<id>/withdraw); like RETURNED, the
-    # department no longer sees the ticket (hotline.tracking.scoping).
+    # 撤回: taken off the ticket by the center (POST /assignments/<id>/withdraw, a re-dispatch
+    # without it, a cancel); like RETURNED, the department no longer sees the ticket
+    # (hotline.tracking.scoping), but it never asked, so it is not counted as a return.
     WITHDRAWN = "withdrawn"
 
 

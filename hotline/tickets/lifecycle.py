@@ -10,7 +10,8 @@ Tickets
     in_progress ──submit (every non-returned assignment gave final feedback)──▶ awaiting_verification
     awaiting_verification ──close──▶ closed ──revisit──▶ closed
     awaiting_verification | closed ──reopen (supervisor, or an unsatisfied revisit)──▶ in_progress
-    dispatched | in_progress ──unroute (the last lead's return was approved)──▶ new
+    dispatched | in_progress | awaiting_verification ──unroute (no lead left: its return was
+        approved, or the center took it off)──▶ new
     any open state ──cancel (duplicate or invalid)──▶ cancelled
 
 Assignments (one per department and ticket)
@@ -18,7 +19,9 @@ Assignments (one per department and ticket)
     pending | accepted ──request_return──▶ return_requested
     return_requested ──approve_return──▶ returned;  ──reject_return──▶ the state before the request
     completed | accepted | pending ──reopen──▶ accepted | accepted | pending (new deadlines)
-    pending | accepted | return_requested ──withdraw (ticket cancelled or re-dispatched)──▶ returned
+    pending | accepted | return_requested | completed ──withdraw──▶ withdrawn
+        (the center took the department off: cancelled, re-dispatched without it, or 撤回;
+        unlike ``returned`` the department never asked, so it is not counted as a return)
 
 While a return waits (``return_requested``) the assignment's clocks keep running: the deadline
 watched is the one of the state before the request (``watched_deadline``).
@@ -65,7 +68,7 @@ class AssignmentAction(StrEnum):
     CORRECT_FEEDBACK = "correct_feedback"  # a corrected final feedback, until the center closes
     EXTEND = "extend"  # an approved 延期 moves the feedback deadline
     REOPEN = "reopen"  # the ticket was reopened: work again with new deadlines
-    WITHDRAW = "withdraw"  # the ticket was cancelled or re-dispatched away from this department
+    WITHDRAW = "withdraw"  # 撤回: the center took the department off (cancel, re-dispatch, or by hand)
 
 
 class ExtensionAction(StrEnum):
@@ -89,6 +92,7 @@ TICKET: dict[tuple[str, str], str] = {
     (TS.CLOSED, TicketAction.REVISIT): TS.CLOSED,
     (TS.DISPATCHED, TicketAction.UNROUTE): TS.NEW,
     (TS.IN_PROGRESS, TicketAction.UNROUTE): TS.NEW,
+    (TS.AWAITING_VERIFICATION, TicketAction.UNROUTE): TS.NEW,
     (TS.NEW, TicketAction.CANCEL): TS.CANCELLED,
     (TS.DISPATCHED, TicketAction.CANCEL): TS.CANCELLED,
     (TS.IN_PROGRESS, TicketAction.CANCEL): TS.CANCELLED,
@@ -109,9 +113,10 @@ ASSIGNMENT: dict[tuple[str, str], str] = {
     (AS.COMPLETED, AssignmentAction.REOPEN): AS.ACCEPTED,
     (AS.ACCEPTED, AssignmentAction.REOPEN): AS.ACCEPTED,
     (AS.PENDING, AssignmentAction.REOPEN): AS.PENDING,
-    (AS.PENDING, AssignmentAction.WITHDRAW): AS.RETURNED,
-    (AS.ACCEPTED, AssignmentAction.WITHDRAW): AS.RETURNED,
-    (AS.RETURN_REQUESTED, AssignmentAction.WITHDRAW): AS.RETURNED,
+    (AS.PENDING, AssignmentAction.WITHDRAW): AS.WITHDRAWN,
+    (AS.ACCEPTED, AssignmentAction.WITHDRAW): AS.WITHDRAWN,
+    (AS.RETURN_REQUESTED, AssignmentAction.WITHDRAW): AS.WITHDRAWN,
+    (AS.COMPLETED, AssignmentAction.WITHDRAW): AS.WITHDRAWN,
 }
 
 EXTENSION: dict[tuple[str, str], str] = {
@@ -129,6 +134,8 @@ ACTIONS = {"ticket": tuple(TicketAction), "assignment": tuple(AssignmentAction),
 
 # Assignment states in which a department still owes work (and the chaser still watches).
 LIVE_ASSIGNMENT_STATES = frozenset({AS.PENDING, AS.ACCEPTED, AS.RETURN_REQUESTED})
+# Assignment states in which a department is off the ticket: it owes nothing and sees nothing.
+ENDED_ASSIGNMENT_STATES = frozenset({AS.RETURNED, AS.WITHDRAWN})
 # Ticket states in which work is still open.
 OPEN_TICKET_STATES = frozenset({TS.NEW, TS.DISPATCHED, TS.IN_PROGRESS, TS.AWAITING_VERIFICATION})
 # The states a return request may come from, hence the states a rejected return restores.
@@ -180,17 +187,17 @@ def allowed_actions(kind: str, current: str) -> list[str]:
 
 
 def ready_for_verification(assignments: list[tuple[str, str]]) -> bool:
-    """True when every non-returned assignment is completed and a lead is among them.
+    """True when every assignment still on the ticket is completed and a lead is among them.
 
     ``assignments`` are ``(role, status)`` pairs of one ticket.
     """
-    remaining = [(role, status) for role, status in assignments if status != "returned"]
+    remaining = [(role, status) for role, status in assignments if status not in ENDED_ASSIGNMENT_STATES]
     return bool(remaining) and all(s == "completed" for _, s in remaining) and any(r == "lead" for r, _ in remaining)
 
 
 def has_lead(assignments: list[tuple[str, str]]) -> bool:
-    """True while a lead department still holds the ticket (any lead not returned)."""
-    return any(role == "lead" and status != "returned" for role, status in assignments)
+    """True while a lead department still holds the ticket (any lead not returned or withdrawn)."""
+    return any(role == "lead" and status not in ENDED_ASSIGNMENT_STATES for role, status in assignments)
 
 
 def extension_in_working_days(urgency: str | None) -> bool:

@@ -248,6 +248,17 @@ class RevisitSchema(ma.Schema):
 class FeedbackCreateSchema(ma.Schema):
     summary = Text(required=True, validate=LONG_TEXT)
     final = ma.fields.Boolean(required=True)
+    on_behalf = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "代反馈: a supervisor records feedback the department gave by phone or on paper "
+            "(supervisors only, and they must say so)."
+        },
+    )
+
+
+class NoteCreateSchema(ma.Schema):
+    body = Text(required=True, validate=LONG_TEXT)
 
 
 class CorrectionSchema(ma.Schema):
@@ -286,6 +297,13 @@ class TicketQuerySchema(PageSchema):
     channel = ma.fields.String(validate=validate.OneOf([c.value for c in Channel]))
     call_sid = ma.fields.String(validate=validate.Length(min=1, max=64))
     overdue = ma.fields.Boolean()
+    q = Text(
+        validate=validate.Length(min=1, max=100, error="须为 {min}–{max} 个字符 must be {min} to {max} characters"),
+        metadata={
+            "description": "Search: ticket number, tracking code, reporter phone, child's name or address "
+            "(personal fields only on tickets where the caller sees them)."
+        },
+    )
     view = ma.fields.String(
         validate=validate.OneOf(["pending", "due_soon", "overdue", "return_requested"]),
         metadata={
@@ -305,7 +323,31 @@ class FeedbackItemSchema(ma.Schema):
     assignment_id = ma.fields.Integer()
     summary = ma.fields.String()
     final = ma.fields.Boolean()
+    on_behalf = ma.fields.Boolean(metadata={"description": "代反馈: recorded by `author` for the department"})
+    author = ma.fields.Function(lambda f: f.author.username if f.author else None, allow_none=True)
     created_at = ma.fields.AwareDateTime()
+
+
+class NoteItemSchema(ma.Schema):
+    id = ma.fields.Integer()
+    author = ma.fields.Function(lambda n: n.author.username)
+    bureau = ma.fields.Function(
+        lambda n: n.department.code if n.department else None,
+        allow_none=True,
+        metadata={"description": "The author's department; null for the center"},
+    )
+    body = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class AttachmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    content_type = ma.fields.String(metadata={"description": "image/jpeg, image/png or application/pdf"})
+    size = ma.fields.Integer(metadata={"description": "bytes"})
+    created_at = ma.fields.AwareDateTime()
+    author = ma.fields.Function(lambda a: a.author.username)
+    bureau = ma.fields.Function(lambda a: a.department.code if a.department else None, allow_none=True)
 
 
 class FeedbackSchema(FeedbackItemSchema):
@@ -381,6 +423,11 @@ class StreetSchema(ma.Schema):
 
 class TicketSummarySchema(TicketSchema):
     location = ma.fields.Nested(StreetSchema)
+    unread_notes = ma.fields.Integer(metadata={"description": "Notes by others the caller has not seen yet"})
+
+    @ma.pre_dump
+    def _shape(self, ticket: Any, **kwargs: Any) -> dict[str, Any]:
+        return TicketSchema._shape(self, ticket, **kwargs) | {"unread_notes": getattr(ticket, "unread_notes", 0)}
 
     class Meta:
         # ``related`` (repeat reports) costs a query per ticket: it is on the detail only.
@@ -399,10 +446,16 @@ class TicketDetailSchema(TicketSchema):
     assignments = ma.fields.List(ma.fields.Nested(AssignmentDetailSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelineItemSchema))
     cancel_reason = ma.fields.String(allow_none=True)
+    notes = ma.fields.List(ma.fields.Nested(NoteItemSchema), metadata={"description": "Staff notes, oldest first"})
+    attachments = ma.fields.List(
+        ma.fields.Nested(AttachmentSchema), metadata={"description": "Files; read each at /api/v1/attachments/<id>"}
+    )
 
     @ma.pre_dump
     def _shape(self, ticket: Any, **kwargs: Any) -> dict[str, Any]:
         return TicketSchema._shape(self, ticket, **kwargs) | {
             "timeline": ticket.timeline,
             "cancel_reason": ticket.cancel_reason,
+            "notes": ticket.notes,
+            "attachments": ticket.attachments,
         }

@@ -21,14 +21,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.errors import NotFound
 from hotline.extensions import db
-from hotline.models import Assignment, AssignmentStatus, Extension, Role, Ticket, User
+from hotline.models import Assignment, Extension, Role, Ticket, User
+from hotline.tickets import lifecycle
 
 NOT_FOUND_TICKET = "工单不存在 ticket not found"
 NOT_FOUND_ASSIGNMENT = "派单不存在 assignment not found"
 NOT_FOUND_EXTENSION = "延期申请不存在 extension request not found"
 
-# A department whose order ended this way no longer sees the ticket at all.
-GONE_STATES = (AssignmentStatus.RETURNED.value, AssignmentStatus.WITHDRAWN.value)
+# A department whose order ended this way (returned, or taken off: 撤回) no longer sees the
+# ticket at all: the kernel's ended states.
+GONE_STATES = tuple(sorted(lifecycle.ENDED_ASSIGNMENT_STATES))
 # What identifies the child and the reporter: a department sees it only once it has signed for.
 IDENTITY_FIELDS = ("child_name", "child_age", "address", "reporter_phone")
 
@@ -56,6 +58,20 @@ def ticket_filter(actor: User) -> ColumnElement[bool]:
         return sa.true()
     own = sa.select(Assignment.ticket_id).where(assignment_filter(actor))
     return Ticket.id.in_(own)
+
+
+def personal_filter(actor: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``Ticket``: tickets whose personal fields (child, address, reporter
+    phone) ``actor`` sees. A liaison sees them only once their department has signed for its
+    assignment (need-to-know: ``accepted_at`` set, and not returned or taken off since)."""
+    if not is_department_user(actor):
+        return sa.true()
+    signed = sa.select(Assignment.ticket_id).where(
+        Assignment.department_id == _department_id(actor),
+        Assignment.accepted_at.is_not(None),
+        Assignment.status.not_in(GONE_STATES),
+    )
+    return Ticket.id.in_(signed)
 
 
 def extension_filter(actor: User) -> ColumnElement[bool]:

@@ -63,11 +63,14 @@ from hotline.pagination import paginate
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
 from hotline.tickets.watched import watched_due, watched_due_sql
-from hotline.tracking import scoping
+from hotline.tracking import notes, scoping
 from hotline.tracking.related import related_tickets
 from hotline.tracking.transitions import change_assignment, change_extension, change_ticket, record_event
 
 T = TypeVar("T")
+
+# Ticket states in which departments work on it (and may be taken off it).
+WORKING_TICKET_STATES = ("dispatched", "in_progress", "awaiting_verification")
 
 # A liaison's "due soon" work list: live assignments whose watched deadline falls in this window.
 DUE_SOON = timedelta(hours=24)
@@ -189,14 +192,22 @@ def _pairs(ticket: Ticket) -> list[tuple[str, str]]:
     return [(a.role, a.status) for a in ticket.assignments]
 
 
-def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime) -> None:
-    """Move the ticket when its assignments say so: unroute without a lead, submit when all are done."""
+# The reasons the timeline gives when the ticket goes back for dispatch.
+LEAD_RETURNED = "主办单位退单已批准 the lead's return was approved"
+LEAD_WITHDRAWN = "主办单位已撤回 the lead was taken off the ticket"
+
+
+def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime, withdrawn: bool = False) -> None:
+    """Move the ticket when its assignments say so: unroute without a lead, submit when all are done.
+
+    ``withdrawn``: the center itself took the lead off, so it needs no SMS to re-dispatch.
+    """
     pairs = _pairs(ticket)
-    if ticket.status in ("dispatched", "in_progress") and not lifecycle.has_lead(pairs):
-        change_ticket(
-            ticket, "unroute", actor=actor, now=now, reason="主办单位退单已批准 the lead's return was approved"
-        )
-        _tell_center(ticket, "ticket_unrouted", now)
+    if ticket.status in ("dispatched", "in_progress", "awaiting_verification") and not lifecycle.has_lead(pairs):
+        reason = LEAD_WITHDRAWN if withdrawn else LEAD_RETURNED
+        change_ticket(ticket, "unroute", actor=actor, now=now, reason=reason)
+        if not withdrawn:
+            _tell_center(ticket, "ticket_unrouted", now)
     elif ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
         change_ticket(ticket, "submit", actor=actor, now=now)
         _tell_center(ticket, "awaiting_verification", now)
@@ -244,10 +255,79 @@ def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime
 
 
 @_transaction
-def add_feedback(assignment_id: int, summary: str, final: bool, *, actor: User, now: datetime) -> Feedback:
-    """反馈, interim or final (only once signed for); the last final feedback submits the ticket."""
+def withdraw_assignment(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+    """撤回: the center takes a department off the ticket. Its clocks and chasing stop, it no
+    longer sees the ticket, and it is told by SMS (number and urgency only). With no lead
+    left the ticket goes back to ``new`` for re-dispatch; if everyone left has finished it
+    awaits verification."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    feedback = Feedback(assignment_id=assignment.id, author_id=actor.id, summary=summary, final=final, created_at=now)
+    if assignment.ticket.status not in WORKING_TICKET_STATES:
+        raise Conflict(
+            f"工单当前状态为 {assignment.ticket.status}，不能撤回承办部门。 "
+            f"ticket is '{assignment.ticket.status}': no department can be taken off it now",
+            {"status": [assignment.ticket.status]},
+        )
+    change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
+    _tell_department(assignment, "assignment_withdrawn", now)
+    _after_assignment_step(assignment.ticket, actor=actor, now=now, withdrawn=True)
+    return assignment
+
+
+# The reasons the timeline shows for steps a supervisor records on a department's behalf.
+ON_BEHALF_FEEDBACK = "代反馈：督办人员代部门录入 recorded by a supervisor for the department"
+ON_BEHALF_SIGN_FOR = (
+    "代签收：部门以电话或书面答复，督办人员代为签收 signed for by a supervisor for the department, "
+    "which answered by phone or on paper"
+)
+
+
+@_transaction
+def add_feedback(
+    assignment_id: int, summary: str, final: bool, *, actor: User, now: datetime, on_behalf: bool = False
+) -> Feedback:
+    """反馈, interim or final (only once signed for); the last final feedback submits the ticket.
+
+    ``on_behalf`` (代反馈): a supervisor records what the department reported by phone or on
+    paper; the event names both the supervisor (actor) and the department. A department that
+    answered that way may never have signed for it in the app: then its sign-for is recorded
+    first, on its behalf too (its own event). A department may not finish while its own
+    extension request waits for a decision (409): the center would be deciding on a deadline
+    that no longer matters.
+    """
+    if on_behalf != (actor.role == Role.SUPERVISOR):
+        if on_behalf:
+            raise ValidationError(
+                "只有督办人员可以代反馈 only a supervisor records feedback on behalf of a department",
+                {"on_behalf": ["只有督办人员可以代反馈 only a supervisor may set on_behalf"]},
+            )
+        raise ValidationError(
+            "督办人员只能代部门反馈，请注明 on_behalf a supervisor records feedback only on behalf of the department",
+            {"on_behalf": ["督办人员代反馈须为 true must be true for a supervisor (代反馈)"]},
+        )
+    assignment = scoping.assignment_for(actor, assignment_id)
+    if final:
+        waiting = db.session.scalar(
+            sa.select(Extension.id).where(Extension.assignment_id == assignment.id, Extension.status == "pending")
+        )
+        if waiting is not None:
+            raise Conflict(
+                f"延期申请 #{waiting} 尚待审批，暂不能办结反馈。 extension request {waiting} is still pending: "
+                "final feedback waits for the decision",
+                {"extension_id": [waiting]},
+            )
+    behalf: dict[str, Any] = {"on_behalf": True, "recorded_by": actor.username} if on_behalf else {}
+    if on_behalf and assignment.status == "pending":
+        change_assignment(assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf)
+        if assignment.ticket.status == "dispatched":
+            change_ticket(assignment.ticket, "start", actor=actor, now=now)
+    feedback = Feedback(
+        assignment_id=assignment.id,
+        author_id=actor.id,
+        summary=summary,
+        final=final,
+        on_behalf=on_behalf,
+        created_at=now,
+    )
     db.session.add(feedback)
     db.session.flush()
     change_assignment(
@@ -255,7 +335,8 @@ def add_feedback(assignment_id: int, summary: str, final: bool, *, actor: User, 
         "final_feedback" if final else "feedback",
         actor=actor,
         now=now,
-        data={"feedback_id": feedback.id, "final": final},
+        reason=ON_BEHALF_FEEDBACK if on_behalf else None,
+        data={"feedback_id": feedback.id, "final": final, **behalf},
     )
     if final:
         _after_assignment_step(assignment.ticket, actor=actor, now=now)
@@ -416,7 +497,7 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
     tz = _tz()
     feedback_due = deadlines.due_at(now, policy["feedback"], tz)
     for assignment in ticket.assignments:
-        if assignment.status == "returned":
+        if assignment.status in lifecycle.ENDED_ASSIGNMENT_STATES:
             continue
         sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == "pending" else None
         change_assignment(
@@ -516,6 +597,8 @@ def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict
     if errors:
         raise ValidationError("输入有误 Validation failed", errors)
     query = scoping.tickets(actor)
+    if filters.get("q"):
+        query = query.where(search_clause(filters["q"], actor))
     for name in ("status", "urgency", "channel", "call_sid"):
         if filters.get(name):
             query = query.where(getattr(Ticket, name) == filters[name])
@@ -551,7 +634,33 @@ def list_tickets(filters: dict[str, Any], *, actor: User, now: datetime) -> dict
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     query = query.options(selectinload(Ticket.assignments).joinedload(Assignment.department))
     items, total = paginate(query, filters.get("page", 1), filters.get("per_page", 50))
-    return {"items": [ticket_view(t, actor) for t in items], "total": total}
+    unread = notes.unread_notes([t.id for t in items], actor=actor)
+    views = [ticket_view(t, actor) for t in items]
+    for view in views:
+        view.overrides["unread_notes"] = unread.get(view.id, 0)
+    return {"items": views, "total": total}
+
+
+def search_clause(q: str, actor: User) -> sa.ColumnElement[bool]:
+    """``?q=``: the number or tracking code on every ticket the actor sees; the reporter's phone,
+    the child's name and the address only on tickets whose personal fields the actor sees
+    (``scoping.personal_filter``), so a search cannot reveal what the ticket would hide.
+
+    A phone is matched by its digits, so 139 0000 1111, 13900001111 and +8613900001111 all find
+    a ticket stored as +8613900001111.
+    """
+    text = q.strip()
+    found = [Ticket.number.icontains(text, autoescape=True), Ticket.tracking_code.contains(text, autoescape=True)]
+    personal = [Ticket.child_name.icontains(text, autoescape=True), Ticket.address.icontains(text, autoescape=True)]
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) >= 4 and not any(c.isalpha() for c in text):
+        if digits.startswith("86") and len(digits) == 13:
+            digits = digits[2:]
+        phone = Ticket.reporter_phone.contains(digits, autoescape=True)
+        # A department never sees an anonymous reporter's phone, so it cannot find it either.
+        personal.append(sa.and_(phone, ~Ticket.reporter_anonymous) if scoping.is_department_user(actor) else phone)
+    personal_clause = sa.and_(sa.or_(*personal), scoping.personal_filter(actor))
+    return sa.or_(*found, personal_clause)
 
 
 @dataclass
@@ -688,4 +797,7 @@ def get_ticket(ticket_id: int, *, actor: User, now: datetime, via: str = "api") 
     view = ticket_view(ticket, actor, detail=True)
     view.timeline = _timeline(ticket, actor)
     view.related = related_tickets(ticket.id, actor)
+    view.overrides["notes"] = notes.notes_of(ticket.id)
+    view.overrides["attachments"] = notes.attachments_of(ticket.id)
+    notes.mark_notes_read(ticket.id, actor=actor, now=now)
     return view

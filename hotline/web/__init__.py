@@ -53,7 +53,7 @@ def _load_user(session_id: str):
 
 def init_app(app: Flask) -> None:
     from hotline.errors import PAGE_RENDERER
-    from hotline.web import admin, children, exports, i18n, liaison, operator, public, supervisor, tickets
+    from hotline.web import admin, children, collab, exports, i18n, liaison, operator, public, supervisor, tickets
     from hotline.web.errors import render_error_page
     from hotline.web.templating import init_templating
 
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith(CSRF_EXEMPT_PREFIXES):
             csrf.protect()
 
-    modules = (public, operator, liaison, supervisor, admin, tickets, exports, children)
+    modules = (public, operator, liaison, supervisor, admin, tickets, collab, exports, children)
     for module in modules:
         app.register_blueprint(module.bp)
     app.register_blueprint(children.reports)

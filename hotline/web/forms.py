@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from marshmallow import ValidationError as SchemaError
 from wtforms import (
     BooleanField,
@@ -27,6 +28,7 @@ from wtforms.validators import InputRequired
 
 from hotline.errors import Conflict
 from hotline.errors import ValidationError as DomainValidationError
+from hotline.tracking.notes import MAX_ATTACHMENT_BYTES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -269,6 +271,31 @@ class NoteForm(FlaskForm):
 class FeedbackForm(FlaskForm):
     summary = TextAreaField(_l("What was done"), render_kw={"rows": 4, "maxlength": 5000})
     final = BooleanField(_l("This is the final feedback (the work is finished)"))
+
+
+class OnBehalfForm(FeedbackForm):
+    """代反馈: a supervisor records what a department reported by phone or on paper."""
+
+    summary = TextAreaField(
+        _l("What the department reported (by phone or on paper)"), render_kw={"rows": 4, "maxlength": 5000}
+    )
+    final = BooleanField(_l("This is the department's final feedback"))
+
+
+class TicketNoteForm(FlaskForm):
+    body = TextAreaField(_l("Note for the center and the departments"), render_kw={"rows": 3, "maxlength": 5000})
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("File (JPEG, PNG or PDF, at most 10 MB)"),
+        render_kw={
+            "accept": "image/jpeg,image/png,application/pdf",
+            # forms.js refuses a larger file before it is sent (the server refuses it too: 413).
+            "data-max-bytes": str(MAX_ATTACHMENT_BYTES),
+            "data-too-large": _l("This file is larger than 10 MB. Choose a smaller photo or scan."),
+        },
+    )
 
 
 class CorrectionForm(FlaskForm):

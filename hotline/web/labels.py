@@ -33,7 +33,7 @@ ASSIGNMENT_STATUS = {
     "return_requested": _l("Return requested"),
     "returned": _l("Returned"),
     "completed": _l("Completed"),
-    "withdrawn": _l("Withdrawn"),
+    "withdrawn": _l("Taken off"),
 }
 
 ASSIGNMENT_ROLE = {"lead": _l("Lead"), "assist": _l("Assisting")}
@@ -141,6 +141,8 @@ EVENT_ACTION = {
     "escalation.level1": _l("Escalated: level 1 (department)"),
     "escalation.level2": _l("Escalated: level 2 (protection center)"),
     "escalation.level3": _l("Escalated: level 3 (leading group office)"),
+    "note.added": _l("Note added"),
+    "attachment.added": _l("File attached"),
 }
 
 

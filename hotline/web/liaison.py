@@ -62,6 +62,29 @@ def history():
     return render_template("liaison/history.html", found=found, page=page, pages=pages)
 
 
+@bp.route("/search")
+@page_roles(Role.LIAISON)
+def search():
+    """Search the department's tickets, open or finished (``?q=``, as the API's): by number or
+    tracking code always; by the reporter's phone, the child's name or the address only on
+    tickets the department has signed for (what it would see on the ticket)."""
+    from hotline.tracking.schemas import TicketQuerySchema
+    from hotline.tracking.services import list_tickets
+    from hotline.web.forms import attempt
+
+    raw = {name: request.args[name] for name in ("q", "page") if request.args.get(name)}
+    ok, filters, problems = attempt(None, lambda: TicketQuerySchema().load(raw))
+    found: dict = {"items": [], "total": 0}
+    if ok and filters.get("q"):
+        filters["per_page"] = 50
+        found = list_tickets(filters, actor=actor(), now=datetime.now(UTC))
+    page = filters.get("page", 1) if ok else 1
+    pages = max(1, -(-found["total"] // 50))
+    return render_template(
+        "liaison/search.html", found=found, q=raw.get("q", ""), page=page, pages=pages, problems=problems
+    )
+
+
 @bp.route("/new-work")
 @page_roles(Role.LIAISON)
 def new_work():

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 
+from hotline.tracking import services as tracking
 from hotline.web import i18n, labels
 
 # Where each role lands after signing in.
@@ -88,7 +89,13 @@ _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _CODE_IN_PARENS = re.compile(r"\((?:[a-z][a-z0-9_]*:)?[a-z][a-z0-9_]*\)")
 _DEFAULT_RULE = re.compile(r"[「']default-([a-z_]+)[」']")
 # System reasons the services write in both languages (user-typed reasons are shown as typed).
-SYSTEM_TEXTS = ("改派 re-dispatched", "主办单位退单已批准 the lead's return was approved")
+SYSTEM_TEXTS = (
+    "改派 re-dispatched",
+    tracking.LEAD_RETURNED,
+    tracking.LEAD_WITHDRAWN,
+    tracking.ON_BEHALF_FEEDBACK,
+    tracking.ON_BEHALF_SIGN_FOR,
+)
 
 
 def page_text(message: Any) -> str:

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 
 from hotline.errors import Forbidden
 from hotline.models import Role
+from hotline.tickets.lifecycle import ENDED_ASSIGNMENT_STATES
 from hotline.web import labels
 from hotline.web.access import actor, page_roles, safe_next
 from hotline.web.forms import (
@@ -31,8 +32,11 @@ from hotline.web.forms import (
     ExtensionForm,
     FeedbackForm,
     NoteForm,
+    OnBehalfForm,
     ReasonForm,
     RevisitForm,
+    TicketNoteForm,
+    UploadForm,
     attempt,
     own_paths,
     payload,
@@ -55,6 +59,9 @@ STEPS: dict[str, tuple[str, ...]] = {
     "decide_return": (Role.OPERATOR, Role.SUPERVISOR),
     "decide_extension": (Role.SUPERVISOR,),
     "work": (Role.LIAISON,),  # sign for, return, feedback, extension: the department's own liaison
+    "note": STAFF,  # notes and attachments: anyone who may read the ticket
+    "withdraw": (Role.OPERATOR, Role.SUPERVISOR),  # 撤回 a department
+    "on_behalf": (Role.SUPERVISOR,),  # 代反馈
 }
 
 
@@ -73,7 +80,7 @@ def _now() -> datetime:
 
 # --- the list ------------------------------------------------------------------------------
 
-FILTERS = ("status", "urgency", "channel", "bureau", "protection_type")
+FILTERS = ("q", "status", "urgency", "channel", "bureau", "protection_type")
 
 
 @bp.route("/tickets/")
@@ -160,13 +167,16 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
         "revisit": make("revisit", RevisitForm),
         "cancel": make("cancel", ReasonForm),
         "action": ActionForm(formdata=None),
+        "note": make("note", TicketNoteForm),
+        "upload": make("upload", UploadForm),
     }
     departments = _department_choices()
     dispatch = forms["dispatch"]
     dispatch.lead.choices = [("", _("Choose..."))] + departments
     dispatch.assists.choices = departments
     if "dispatch" not in bound:
-        live = [a for a in view.assignments if a.status in ("pending", "accepted", "return_requested")]
+        # Departments still on the ticket, finished ones included: re-dispatching keeps their work.
+        live = [a for a in view.assignments if a.status not in ENDED_ASSIGNMENT_STATES]
         suggested = (view.dispatch_suggestion or {}).get("assignments") or []
         chosen = [(a.bureau, a.role) for a in live] or [(s["bureau"], s["role"]) for s in suggested]
         dispatch.lead.data = next((b for b, r in chosen if r == "lead"), "")
@@ -180,6 +190,8 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
             (f"fb{a.id}", FeedbackForm),
             (f"fc{a.id}", CorrectionForm),
             (f"ext{a.id}", ExtensionForm),
+            (f"wd{a.id}", ReasonForm),  # 撤回
+            (f"ob{a.id}", OnBehalfForm),  # 代反馈
         ):
             forms[key] = make(key, cls)
         for extension in a.extensions:

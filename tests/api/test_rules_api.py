@@ -282,7 +282,7 @@ def test_redispatch_withdraws_keeps_and_adds(login, make_user):
     )
     assert response.status_code == 200, response.json
     by_bureau = {a["bureau"]: a for a in response.json["assignments"]}
-    assert by_bureau["street:jiangyuan"]["status"] == "returned"  # withdrawn
+    assert by_bureau["street:jiangyuan"]["status"] == "withdrawn"  # taken off, not a return it asked for
     kept = by_bureau["civil_affairs"]
     assert (kept["id"], kept["role"], kept["status"]) == (original["civil_affairs"][0], "assist", "pending")
     assert datetime.fromisoformat(kept["sign_due_at"]) == original["civil_affairs"][1]  # its clock keeps running

@@ -292,10 +292,10 @@ def test_cancel_withdraws_live_orders(login):
     ticket = create(operator)
     r = operator.post(f"/api/v1/tickets/{ticket['id']}/cancel", json={"reason": "重复报告"})
     assert r.status_code == 200 and r.json["status"] == "cancelled"
-    assert {a["status"] for a in r.json["assignments"]} == {"returned"}
+    assert {a["status"] for a in r.json["assignments"]} == {"withdrawn"}
     assert any("已撤销" in m.body for m in messages_to("+8613600000001"))
     lead_a = by_bureau(ticket, "civil_affairs")
-    # A withdrawn order is gone for the department (need-to-know): 404, not 409.
+    # Taken off the ticket (withdrawn): gone for the department (need-to-know), 404, not 409.
     assert lead.post(f"/api/v1/assignments/{lead_a['id']}/accept").status_code == 404
     assert operator.post(f"/api/v1/tickets/{ticket['id']}/cancel", json={"reason": "again"}).status_code == 409
 

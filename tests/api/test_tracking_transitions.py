@@ -53,6 +53,7 @@ ASSIGNMENT_STEPS = {
     "feedback:interim": ("feedback", "liaison", {"summary": "正在办理", "final": False}),
     "feedback:final": ("final_feedback", "liaison", {"summary": "已办结", "final": True}),
     "extensions": ("extend", "liaison", {"days": 2, "reason": "需要协调"}),
+    "withdraw": ("withdraw", "supervisor", {"reason": "改由其他部门办理"}),
 }
 
 
@@ -122,7 +123,7 @@ def test_assignment_steps(actors, label, endpoint):
         return
     expected = previous if target == lifecycle.PREVIOUS else target
     assert row.status == expected
-    if path in ("accept", "return", "return/approve", "return/reject"):
+    if path in ("accept", "return", "return/approve", "return/reject", "withdraw"):
         assert response.json["status"] == expected
     else:
         assert response.json["assignment_status"] == expected

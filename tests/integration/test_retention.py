@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.extensions import db
-from hotline.models import Call, Feedback, Ticket, TicketEvent
+from hotline.models import Attachment, Call, Feedback, Note, Ticket, TicketEvent, User
 from hotline.retention.services import REMOVED, run_retention, summary_line
-from tests.factories import make_ticket
+from tests.factories import make_ticket, user
 from tests.fakes_twilio import CLIENT_PATH, FakeTwilio
 
 ACCOUNT = "AC" + "0" * 32
@@ -48,6 +48,20 @@ def closed_ticket(at: datetime, *, status: str = "closed", recording: bool = Fal
         ticket.recording_sid = "RE" + "a" * 32
         ticket.recording_url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{ticket.recording_sid}"
     db.session.add(Feedback(assignment_id=ticket.assignments[0].id, summary="已走访小明家", final=True, created_at=at))
+    author_id = _staff_id()
+    db.session.add(Note(ticket_id=ticket.id, author_id=author_id, body="小明的父亲在押", created_at=at))
+    db.session.add(
+        Attachment(
+            ticket_id=ticket.id,
+            author_id=author_id,
+            filename="小明.png",
+            content_type="image/png",
+            size=9,
+            sha256="0" * 64,
+            data=b"\x89PNG\r\n\x1a\n\x00",
+            created_at=at,
+        )
+    )
     db.session.add(
         Call(
             call_sid=ticket.call_sid,
@@ -63,6 +77,15 @@ def closed_ticket(at: datetime, *, status: str = "closed", recording: bool = Fal
     return ticket
 
 
+def _staff_id() -> int:
+    found = user("retention-op")
+    if found is None:
+        found = User(username="retention-op", role="operator", password_hash="-")
+        db.session.add(found)
+        db.session.flush()
+    return found.id
+
+
 def snapshot(ticket_id: int) -> dict:
     db.session.expire_all()
     t = db.session.get(Ticket, ticket_id)
@@ -74,6 +97,8 @@ def snapshot(ticket_id: int) -> dict:
         "kept": (t.number, t.status, t.street_code, t.protection_types, t.urgency, t.created_at, t.closed_at),
         "assignments": [(a.status, a.department_id, a.sign_due_at) for a in t.assignments],
         "feedback": [f.summary for a in t.assignments for f in a.feedback],
+        "notes": list(db.session.scalars(sa.select(Note.body).filter_by(ticket_id=t.id))),
+        "attachments": list(db.session.scalars(sa.select(Attachment.filename).filter_by(ticket_id=t.id))),
         "calls": [
             (c.from_number, c.recording_url) for c in db.session.scalars(sa.select(Call).filter_by(ticket_id=t.id))
         ],
@@ -113,6 +138,7 @@ def test_old_closed_and_cancelled_tickets_are_pseudonymised_once(app, flask_cli,
         after = snapshot(ticket_id)
         assert after["personal"] == (None,) * 6 and after["description"] == REMOVED
         assert after["keys"] == (None, None, None) and after["feedback"] == [REMOVED]
+        assert after["notes"] == [REMOVED] and after["attachments"] == []
         assert after["calls"] == [(None, None)] and after["recording_url"] is None
         assert after["kept"] == before["kept"] and after["assignments"] == before["assignments"]
         assert after["pseudonymised_at"] is not None

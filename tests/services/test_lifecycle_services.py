@@ -132,9 +132,10 @@ def test_cancel_withdraws_every_live_assignment_and_manual_dispatch_replaces_the
     ticket = new_ticket(people)
     dispatch_ticket(ticket.id, [{"bureau": "education", "role": "lead"}], actor=people["operator"], now=NOW)
     ticket = db.session.get(Ticket, ticket.id)
-    live = {a.department.code: a.status for a in ticket.assignments if a.status != AssignmentStatus.RETURNED}
+    # The departments left out are taken off (withdrawn), not counted as returns: they never asked.
+    live = {a.department.code: a.status for a in ticket.assignments if a.status != AssignmentStatus.WITHDRAWN}
     assert live == {"education": AssignmentStatus.PENDING}
     cancel_ticket(ticket.id, "重复报告", actor=people["operator"], now=NOW)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.status == TicketStatus.CANCELLED
-    assert all(a.status == AssignmentStatus.RETURNED for a in ticket.assignments)
+    assert all(a.status == AssignmentStatus.WITHDRAWN for a in ticket.assignments)

@@ -30,6 +30,7 @@ EXPECTED = {
             "dispatch": "in_progress",
             "close": "closed",
             "reopen": "in_progress",
+            "unroute": "new",
             "cancel": "cancelled",
         },
         "closed": {"reopen": "in_progress", "revisit": "closed"},
@@ -41,7 +42,7 @@ EXPECTED = {
             "request_return": "return_requested",
             "extend": "pending",
             "reopen": "pending",
-            "withdraw": "returned",
+            "withdraw": "withdrawn",
         },
         "accepted": {
             "request_return": "return_requested",
@@ -49,12 +50,12 @@ EXPECTED = {
             "final_feedback": "completed",
             "extend": "accepted",
             "reopen": "accepted",
-            "withdraw": "returned",
+            "withdraw": "withdrawn",
         },
-        "return_requested": {"approve_return": "returned", "reject_return": PREV, "withdraw": "returned"},
+        "return_requested": {"approve_return": "returned", "reject_return": PREV, "withdraw": "withdrawn"},
         "returned": {},
-        "completed": {"reopen": "accepted", "correct_feedback": "completed"},
-        # The withdraw step (issue 14) will lead here; a withdrawn order is final, like returned.
+        "completed": {"reopen": "accepted", "correct_feedback": "completed", "withdraw": "withdrawn"},
+        # A withdrawn order is final, like returned.
         "withdrawn": {},
     },
     "extension": {
@@ -127,6 +128,9 @@ def test_watched_deadline_keeps_running_while_a_return_waits(status, before, wat
         ([("lead", "completed"), ("assist", "return_requested")], False),
         ([("lead", "returned"), ("assist", "completed")], False),  # no lead: back to triage instead
         ([("lead", "returned")], False),
+        ([("lead", "completed"), ("assist", "withdrawn")], True),  # taken off: owes nothing
+        ([("lead", "withdrawn"), ("lead", "completed")], True),  # re-dispatched to a new lead
+        ([("lead", "withdrawn"), ("assist", "completed")], False),
         ([], False),
     ],
 )
@@ -138,6 +142,7 @@ def test_has_lead():
     assert lifecycle.has_lead([("lead", "accepted"), ("assist", "pending")])
     assert lifecycle.has_lead([("lead", "completed")])
     assert not lifecycle.has_lead([("lead", "returned"), ("assist", "accepted")])
+    assert not lifecycle.has_lead([("lead", "withdrawn"), ("assist", "accepted")])
 
 
 def test_extension_calendar():

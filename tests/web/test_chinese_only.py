@@ -2,7 +2,7 @@
 meet, carries no English word in its visible text or in the texts it shows on demand (titles,
 placeholders, labels, confirmations); ``?lang=en`` is the only way to English.
 
-Allowed: the language switch ("English"), file formats named as such (CSV, XLSX, Excel, JSON), and the
+Allowed: the language switch ("English"), file formats named as such (CSV, XLSX, Excel, JSON; JPEG, PNG, PDF for attachments), and the
 data the test itself typed (usernames are Latin letters by nature)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.web.conftest import text
 from tests.web.helpers import days_ago, ensure_user, judicial_ticket, make_ticket, to_awaiting_verification
 
 WORD = re.compile(r"[A-Za-z]{2,}")
-ALLOWED = {"English", "CSV", "XLSX", "Excel", "JSON"}
+ALLOWED = {"English", "CSV", "XLSX", "Excel", "JSON", "JPEG", "PNG", "PDF"}
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-confirm", "data-draft-restored", "label"}
 
 
@@ -104,3 +104,58 @@ def test_staff_pages_are_chinese_in_every_state(signed_in):
 
     admin = signed_in("admin", username="boss")
     _check(admin, ["/admin/", "/admin/departments/", "/admin/departments/education", "/admin/users/"], names)
+
+
+def test_working_together_pages_are_chinese(signed_in):
+    """Search, notes, attachments, a department taken off, feedback on its behalf, the work
+    order, and their refusals: Chinese only."""
+    import io
+
+    from hotline.tracking.notes import add_attachment, add_note
+    from hotline.tracking.services import add_feedback, request_extension, withdraw_assignment
+
+    names = {"op", "li", "sup", "walk", "png"}  # the file's name as typed (its extension, .png)
+    supervisor = signed_in("supervisor", username="sup")
+    liaison = signed_in("liaison", bureau="public_security", username="li")
+    op, sup, li = ensure_user("op", "operator"), ensure_user("sup", "supervisor"), ensure_user("li", "liaison")
+    ticket = judicial_ticket()
+    assignment = ticket.assignments[0]
+    add_note(ticket.id, "请派出所先联系家长。", actor=op, now=ticket.created_at)
+    png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 48)
+    add_attachment(ticket.id, png, "走访照片.png", actor=op, now=ticket.created_at)
+    add_feedback(assignment.id, "派出所电话告知：已出警。", False, actor=sup, now=ticket.created_at, on_behalf=True)
+    request_extension(assignment.id, 2, "需要调取监控", actor=li, now=ticket.created_at)
+    other = make_ticket(op)[0]
+    withdraw_assignment(
+        next(a.id for a in other.assignments if a.role == "lead"), "改由教育局主办", actor=op, now=other.created_at
+    )
+
+    _check(
+        supervisor,
+        [
+            f"/tickets/{ticket.id}",
+            f"/tickets/{ticket.id}/print",
+            f"/tickets/{other.id}",
+            f"/tickets/{other.id}/print",
+            f"/tickets/?q={ticket.number}",
+            "/tickets/?q=小明",
+        ],
+        names,
+    )
+    refusals = [
+        supervisor.post(f"/tickets/{ticket.id}/notes", {"note-body": " "}),
+        supervisor.post(f"/tickets/{ticket.id}/attachments", {"upload-file": (io.BytesIO(b"GIF89a"), "x.gif")}),
+        supervisor.post(f"/tickets/{ticket.id}/attachments", {}),
+        supervisor.post(f"/assignments/{assignment.id}/withdraw", {f"wd{assignment.id}-reason": ""}),
+        supervisor.post(
+            f"/assignments/{assignment.id}/feedback/on-behalf",
+            {f"ob{assignment.id}-summary": "已办结", f"ob{assignment.id}-final": "y"},
+        ),  # its extension request waits
+        supervisor.get("/tickets/?q=" + "x" * 101),
+    ]
+    for response in refusals:
+        assert response.status_code in (200, 409, 422), response.status_code
+        assert not english_words(text(response), names), english_words(text(response), names)
+    _check(
+        liaison, [f"/tickets/{ticket.id}", f"/tickets/{ticket.id}/print", f"/liaison/search?q={ticket.number}"], names
+    )

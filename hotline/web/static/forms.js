@@ -10,6 +10,8 @@
 // * Confirmation: form[data-confirm] asks before sending; with data-confirm-if="ID" only when
 //   that checkbox is ticked (final feedback).
 // * Counters: textarea[data-counter] shows "typed / maximum" as the person types.
+// * File sizes: input[type=file][data-max-bytes] refuses a larger file before it is sent, with
+//   the input's data-too-large text (a phone upload of a large photo would end in a bare 413).
 (function () {
   "use strict";
   var PENDING = "hotline-draft-pending";
@@ -160,8 +162,20 @@
     });
   }
 
+  function setUpFileLimits() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-bytes]"), function (input) {
+      var max = parseInt(input.getAttribute("data-max-bytes"), 10) || 0;
+      input.addEventListener("change", function () {
+        var big = Array.prototype.some.call(input.files || [], function (file) { return max > 0 && file.size > max; });
+        input.setCustomValidity(big ? (input.getAttribute("data-too-large") || "") : "");
+        if (big) { input.reportValidity(); }
+      });
+    });
+  }
+
   setUpConfirm();  // first: a cancelled confirmation must not mark the draft as sent
   setUpDrafts();
   setUpCounters();
+  setUpFileLimits();
   showErrors();
 })();

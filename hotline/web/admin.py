@@ -369,7 +369,6 @@ def _rules_page(current: dict, status: int = 200, **page: Any):
         described=rules_editor.describe_all(current["rules"], words),
         versions=list_rule_versions()[:10],
         sample=sample,
-        action=ActionForm(formdata=None),
         **page,
     ), status
 
@@ -495,7 +494,6 @@ def _rule_editor(current: dict, number: int | None):
         problems=problems,
         title=rules_editor.rule_title(before.get("name")) if number else None,
         urgencies=rules_editor.usual_deadlines(),
-        delete=ActionForm(formdata=None),
     ), status
 
 

@@ -401,19 +401,20 @@ def field_label(path: Sequence[str], words: Vocabulary) -> str:
 def error_text(message: Any, words: Vocabulary) -> str:
     """A rules service message in the page's language, with the codes it names as names."""
     body = _RULE_PREFIX.sub("", str(message))
-    text = page_text(body)
     if i18n.is_english():
-        return text
+        return page_text(body)
+    codes = _QUOTED.findall(body)
+    bare = _QUOTED.sub("", body)
+    if not codes and (listed := _LISTED.search(bare)):
+        codes = [c.strip() for c in listed.group(1).split(",") if c.strip()]
+        bare = bare[: listed.start()]
+    text = page_text(bare)  # the codes are left out first: a code may be in Chinese, the words around it not
     if body.startswith("名称重复") and (other := _DUPLICATE_OF.search(body)):
         return text + _(" (rule %(n)s has the same name)", n=other.group(1))
-    if text.startswith("未知"):
-        codes = _QUOTED.findall(body)
-        if not codes and (listed := _LISTED.search(body)):
-            codes = [c.strip() for c in listed.group(1).split(",") if c.strip()]
-        if codes:
-            names = {**words.names.get("departments", {}), **words.names.get("protection_types", {})}
-            names |= words.names.get("urgencies", {}) | words.names.get("streets", {})
-            text += "：" + "、".join(names.get(code, code) for code in codes)
+    if codes and text.startswith("未知"):
+        names = {**words.names.get("departments", {}), **words.names.get("protection_types", {})}
+        names |= words.names.get("urgencies", {}) | words.names.get("streets", {})
+        text += "：" + "、".join(names.get(code, code) for code in codes)
     return text
 
 
@@ -455,7 +456,8 @@ def error_lines(
         where = [rule_label(position + 1, rules[position])] if position is not None else []
         if label := field_label(path, words):
             where.append(label)
-        lines.append(("·".join(where) + "：" if where else "") + message)
+        colon = ": " if i18n.is_english() else "："
+        lines.append(("·".join(where) + colon if where else "") + message)
     return lines
 
 

@@ -16,6 +16,7 @@ from hotline.extensions import db
 from hotline.models import RuleSet, User
 from tests.web.conftest import text
 from tests.web.test_chinese_only import english_words
+from tests.web.test_labels import check as check_labels
 
 
 class _FormReader(HTMLParser):
@@ -304,3 +305,15 @@ def test_every_change_is_a_stored_version_by_its_author(signed_in):
     ).all()
     assert [tuple(r) for r in rows] == [(2, "rule-keeper"), (3, "rule-keeper")]
     assert get_rules(3)["rules"][0]["name"] == "default-relief"
+
+
+def test_every_picker_has_a_label_and_english_is_there_on_request(signed_in):
+    admin = signed_in("admin")
+    for url in ("/admin/rules", "/admin/rules/1", "/admin/rules/new"):
+        check_labels(text(admin.get(url)), url)
+    refused = admin.post("/admin/rules/1", {"name": "", "lead": "", "dl_normal_sign_amount": "x", "action": "save"})
+    check_labels(text(refused), "/admin/rules/1 refused")
+    english = text(admin.get("/admin/rules/1?lang=en"))
+    assert "Lead department" in english and "Try it" in english and "default rule for" in english
+    refused = admin.post("/admin/rules/import?lang=en", {"text": '[{"name": "x", "then": {"lead": "nowhere"}}]'})
+    assert "Rule 1 “x”·Lead department: unknown department &#39;nowhere&#39;" in text(refused)

@@ -82,16 +82,15 @@
     if (note) { note.hidden = !moved; }
   }
 
-  list.addEventListener("mousedown", function (event) {
-    var handle = event.target.closest(".rule-no");
-    if (handle) { handle.closest("li").draggable = true; }
-  });
+  Array.prototype.forEach.call(list.querySelectorAll(".rule-no"), function (handle) { handle.draggable = true; });
   list.addEventListener("dragstart", function (event) {
-    dragged = event.target.closest && event.target.closest("li.rule-card");
+    var handle = event.target.closest && event.target.closest(".rule-no");
+    dragged = handle && handle.closest("li.rule-card");
     if (!dragged) { return; }
     dragged.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", dragged.id);
+    if (event.dataTransfer.setDragImage) { event.dataTransfer.setDragImage(dragged, 20, 20); }
   });
   list.addEventListener("dragover", function (event) {
     if (!dragged) { return; }
@@ -105,7 +104,6 @@
   list.addEventListener("dragend", function () {
     if (!dragged) { return; }
     dragged.classList.remove("dragging");
-    dragged.draggable = false;
     dragged = null;
     renumber();
   });

@@ -398,8 +398,12 @@ def field_label(path: Sequence[str], words: Vocabulary) -> str:
     return _("Field %(key)s", key=head)
 
 
-def error_text(message: Any, words: Vocabulary) -> str:
-    """A rules service message in the page's language, with the codes it names as names."""
+_UNKNOWN_KINDS = {"未知部门": "departments", "未知保护类型": "protection_types", "未知紧急程度": "urgencies"}
+
+
+def error_text(message: Any, words: Vocabulary, path: Sequence[str] = ()) -> str:
+    """A rules service message in the page's language, with the codes it names as names
+    (the kind of code from the message, or from the condition at ``path``)."""
     body = _RULE_PREFIX.sub("", str(message))
     if i18n.is_english():
         return page_text(body)
@@ -412,9 +416,10 @@ def error_text(message: Any, words: Vocabulary) -> str:
     if body.startswith("名称重复") and (other := _DUPLICATE_OF.search(body)):
         return text + _(" (rule %(n)s has the same name)", n=other.group(1))
     if codes and text.startswith("未知"):
-        names = {**words.names.get("departments", {}), **words.names.get("protection_types", {})}
-        names |= words.names.get("urgencies", {}) | words.names.get("streets", {})
-        text += "：" + "、".join(names.get(code, code) for code in codes)
+        kind = next((k for prefix, k in _UNKNOWN_KINDS.items() if text.startswith(prefix)), None)
+        if kind is None and len(path) > 1 and path[0] == "when" and path[1] in CONDITIONS:
+            kind = CONDITIONS[path[1]].known
+        text += "：" + "、".join(words.name(kind, code) if kind else code for code in codes)
     return text
 
 
@@ -437,7 +442,7 @@ def set_errors(
                 walk(value, position, (*path, str(key)))
         else:
             for message in node if isinstance(node, list) else [node]:
-                found.append((position, path, error_text(message, words)))
+                found.append((position, path, error_text(message, words, path)))
 
     for key, value in (errors or {}).items():
         if str(key).isdigit() and int(key) < len(rules):

@@ -317,3 +317,25 @@ def test_every_picker_has_a_label_and_english_is_there_on_request(signed_in):
     assert "Lead department" in english and "Try it" in english and "default rule for" in english
     refused = admin.post("/admin/rules/import?lang=en", {"text": '[{"name": "x", "then": {"lead": "nowhere"}}]'})
     assert "Rule 1 “x”·Lead department: unknown department &#39;nowhere&#39;" in text(refused)
+
+
+def test_a_department_switched_off_is_named_and_shown_where_rules_still_use_it(signed_in):
+    from hotline.reference.services import save_department
+
+    admin = signed_in("admin")
+    save_department("employment", {"name": "区就业局", "name_en": "Employment Bureau", "active": False}, new=False)
+    listing = text(admin.get("/admin/rules"))
+    assert "区就业局（已停用）" in between(listing, 'id="rule-4"', "</li>")
+    page = text(admin.get("/admin/rules/4"))
+    assert form_of(page)["lead"] == ["employment"]  # kept, named, not silently dropped
+    assert '<option selected value="employment">区就业局（已停用）</option>' in page
+    refused = post(admin, "/admin/rules/4", form_of(page), lead="hrss", action="save")
+    html = text(refused)
+    assert refused.status_code == 422 and get_rules()["version"] == 1  # the other rules still name it
+    assert "第1条规则「救助保护默认规则」·还有就业保护时另加的协办部门：未知部门：区就业局（已停用）" in html
+    first = text(admin.get("/admin/rules/1"))
+    refused = post(admin, "/admin/rules/1", form_of(first), assist=["street", "justice"], action="save")
+    html = text(refused)
+    assert refused.status_code == 422 and "未知部门：区就业局（已停用）" in between(html, 'id="extra_employment-errors"')
+    assert '<details class="sub" id="extra_employment-section" open>' in html  # its section opens
+    assert form_of(html)["assist"] == ["street", "justice"]

@@ -309,6 +309,13 @@ def _base_version() -> int | None:
     return version if version is not None and 0 <= version <= MAX_ID else None
 
 
+def _shown_version(current: dict) -> int:
+    """The version a refused form goes on being about: the one it was made on, never a newer
+    one that someone else saved meanwhile (its rule numbers may mean other rules)."""
+    posted = _base_version() if request.method == "POST" else None
+    return posted if posted is not None else current["version"]
+
+
 def _posted() -> tuple[dict, rules_editor.Vocabulary]:
     """A posted rules form (its CSRF token checked): the rules in force and the words for them."""
     from hotline.dispatch.services import get_rules
@@ -366,6 +373,7 @@ def _rules_page(current: dict, status: int = 200, **page: Any):
     return render_template(
         "admin/rules.html",
         current=current,
+        base_version=_shown_version(current),
         described=rules_editor.describe_all(current["rules"], words),
         versions=list_rule_versions()[:10],
         sample=sample,
@@ -479,11 +487,7 @@ def _rule_editor(current: dict, number: int | None):
             highest = catch_all + 1 if catch_all is not None else highest
         form.process(data=rules_editor.rule_data(before, number or highest, words))
         sample = rules_editor.sample_form(before)
-        preview, trouble = _preview_in_force(sample) if number else (None, [])
-        if number is None:
-            result = preview_draft_rules(stored, rules_editor.sample_ticket(sample))
-            preview = None if "errors" in result else result
-        preview_html = _preview_html(stored, preview, trouble)
+        preview_html = _preview_html(stored, *_preview_in_force(sample))
     return render_template(
         "admin/rule.html",
         current=current,
@@ -493,6 +497,7 @@ def _rule_editor(current: dict, number: int | None):
         preview_html=preview_html,
         problems=problems,
         title=rules_editor.rule_title(before.get("name")) if number else None,
+        base_version=_shown_version(current),
         urgencies=rules_editor.usual_deadlines(),
     ), status
 

@@ -155,6 +155,10 @@ def test_edit_a_rule_and_saving_it_unchanged_makes_no_version(signed_in):
     }
     assert rule["then"]["assist_for_other_types"] == get_rules(1)["rules"][2]["then"]["assist_for_other_types"]
     assert get_rules()["version"] == 2 and admin.get("/admin/rules/99").status_code == 404
+    stale = post(admin, "/admin/rules/3", fields, name="改名", action="save")  # built on version 1
+    html = text(stale)
+    assert stale.status_code == 409 and "规则已被修改（当前版本 2）" in html and get_rules()["version"] == 2
+    assert form_of(html)["name"] == ["改名"] and form_of(html)["base_version"] == ["1"]  # kept; still about v1
 
 
 def test_errors_stay_beside_their_field_with_what_was_typed(signed_in):
@@ -206,6 +210,7 @@ def test_reorder_with_buttons_and_numbers(signed_in):
 
     stale = post(admin, "/admin/rules/order", order | {"base_version": "1"}, move="2:down")
     assert stale.status_code == 409 and "规则已被修改" in text(stale) and get_rules()["version"] == 3
+    assert form_of(text(stale), "order-form")["base_version"] == ["1"]
     assert admin.post("/admin/rules/order", {"move": "1:up"}, csrf=False).status_code == 303
 
 
@@ -336,6 +341,8 @@ def test_a_department_switched_off_is_named_and_shown_where_rules_still_use_it(s
     first = text(admin.get("/admin/rules/1"))
     refused = post(admin, "/admin/rules/1", form_of(first), assist=["street", "justice"], action="save")
     html = text(refused)
-    assert refused.status_code == 422 and "未知部门：区就业局（已停用）" in between(html, 'id="extra_employment-errors"')
+    assert refused.status_code == 422 and "未知部门：区就业局（已停用）" in between(
+        html, 'id="extra_employment-errors"'
+    )
     assert '<details class="sub" id="extra_employment-section" open>' in html  # its section opens
     assert form_of(html)["assist"] == ["street", "justice"]

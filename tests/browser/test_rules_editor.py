@@ -64,10 +64,11 @@ def test_add_a_rule_with_the_pickers_and_watch_the_preview(site, size):
 
     # Down one place with its button, then back to the top by its number.
     page.get_by_role("button", name="第1条规则下移").click()
-    assert page.locator("#rule-2 h3").inner_text() == "流浪儿童先送救助站"
+    expect(page.locator("#rule-2 h3")).to_have_text("流浪儿童先送救助站")  # once the saved list is back
     page.get_by_label("序号").nth(1).fill("1")
     page.get_by_role("button", name="保存顺序").click()
-    assert page.locator("#rule-1 h3").inner_text() == "流浪儿童先送救助站"
+    expect(page.locator("#rule-1 h3")).to_have_text("流浪儿童先送救助站")
+    expect(page.locator(".flash.success")).to_contain_text("第 4 版")
     assert _current()["version"] == 4
     site.shot(page, f"rules-reordered-{size}")
 
@@ -111,8 +112,8 @@ def test_import_errors_open_their_section(site):
     page.get_by_label("或在此粘贴 JSON").fill('[{"name": "x", "then": {"lead": "nowhere"}}]')
     page.once("dialog", lambda dialog: dialog.accept())  # 确定用导入的规则替换…？
     page.get_by_role("button", name="导入并保存").click()
+    expect(page.locator("#import-text")).to_be_focused()  # the refused page is back, its section open
     assert page.locator("#import").get_attribute("open") is not None
-    expect(page.locator("#import-text")).to_be_focused()
     assert "第1条规则「x」·主办部门：未知部门：nowhere" in page.locator("#import-errors").inner_text()
     site.shot(page, "rules-import-error-desktop")
     assert _current()["version"] == 1
@@ -134,4 +135,5 @@ def test_drag_a_rule_by_its_number(site):
     assert page.locator("#order-changed").is_visible()
     assert page.locator("#order-2").input_value() == "1"
     page.get_by_role("button", name="保存顺序").click()
+    expect(page.locator(".flash.success")).to_contain_text("新顺序已保存")
     assert [r["name"] for r in _current()["rules"]] == [names[2], names[0], names[1], *names[3:]]

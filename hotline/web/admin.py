@@ -6,24 +6,26 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from hotline.bounds import MAX_ID
 from hotline.errors import Conflict, ValidationError
 from hotline.models import Role
-from hotline.web import labels
+from hotline.web import labels, rules_editor
 from hotline.web.access import actor, page_roles
 from hotline.web.forms import (
     ActionForm,
     ContactsForm,
     PasswordResetForm,
     ReferenceItemForm,
-    RuleSampleForm,
     UserEditForm,
     UserForm,
+    attach_errors,
     attempt,
     own_paths,
     payload,
+    readable,
 )
 from hotline.web.templating import ref_choices
 
@@ -299,123 +301,290 @@ def user_active(user_id: int):
     return redirect(url_for("admin_pages.users"))
 
 
-# --- dispatch rules ------------------------------------------------------------------------
+# --- dispatch rules: pages of pickers (rules_editor.py), saved only by the rules service ----------
 
 
-def _draft_rules() -> tuple[list[Any], dict[int, list[str]], list[str]]:
-    """The rules as edited: one JSON text per rule, in page order; an empty box deletes its rule.
-    Returns (rules, JSON errors by page position, the texts as typed)."""
-    texts = request.form.getlist("rule")
-    rules: list[Any] = []
-    bad: dict[int, list[str]] = {}
-    kept: list[str] = []
-    for text in texts:
-        if not text.strip():
-            continue
-        position = len(kept)
-        kept.append(text)
-        try:
-            rules.append(json.loads(text))
-        except ValueError as exc:
-            bad[position] = [_("Not valid JSON: %(error)s", error=str(exc))]
-            rules.append(None)
-    return rules, bad, kept
+def _base_version() -> int | None:
+    version = request.form.get("base_version", type=int)
+    return version if version is not None and 0 <= version <= MAX_ID else None
 
 
-def _rule_errors(errors: dict[str, Any]) -> dict[int, list[str]]:
-    """The service's errors (keyed by rule position, then field) as one list per rule."""
-    found: dict[int, list[str]] = {}
-
-    def walk(node: Any, into: list[str], path: tuple[str, ...]) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, into, (*path, key) if key != "_schema" else path)
-        else:
-            for message in node if isinstance(node, list) else [node]:
-                into.append(f"{'.'.join(path)}: {message}" if path else str(message))
-
-    for key, value in (errors or {}).items():
-        if str(key).isdigit():
-            walk(value, found.setdefault(int(key), []), ())
-        else:
-            walk(value, found.setdefault(-1, []), ())
-    return found
+def _shown_version(current: dict) -> int:
+    """The version a refused form goes on being about: the one it was made on, never a newer
+    one that someone else saved meanwhile (its rule numbers may mean other rules)."""
+    posted = _base_version() if request.method == "POST" else None
+    return posted if posted is not None else current["version"]
 
 
-def _sample_form() -> RuleSampleForm:
-    form = RuleSampleForm(prefix="sample")
-    form.primary.choices = ref_choices("protection_types", blank=_("Choose..."))
-    form.others.choices = ref_choices("protection_types")
-    form.categories.choices = ref_choices("subject_categories")
-    form.street.choices = ref_choices("streets", blank=_("None"))
-    form.urgency.choices = ref_choices("urgencies", blank=_("None"))
-    form.channel.choices = [("", _("None"))] + [(code, str(name)) for code, name in labels.CHANNEL.items()]
-    return form
+def _posted() -> tuple[dict, rules_editor.Vocabulary]:
+    """A posted rules form (its CSRF token checked): the rules in force and the words for them."""
+    from hotline.dispatch.services import get_rules
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return get_rules(), rules_editor.vocabulary()
 
 
-def preview_draft(rules: list[Any], sample: dict[str, Any]) -> dict[str, Any]:
-    from hotline.dispatch.services import preview_draft_rules
+def _store(rules: list[Any], words: rules_editor.Vocabulary) -> tuple[dict | None, list, list[str], int]:
+    """Hand the whole set to the rules service: (saved, errors by rule and field, problems, status)."""
+    from hotline.dispatch.services import replace_rules
 
-    return preview_draft_rules(rules, sample)
+    try:
+        return replace_rules(rules, actor=actor(), now=_now(), base_version=_base_version()), [], [], 200
+    except ValidationError as exc:
+        return None, rules_editor.set_errors((exc.errors or {}).get("rules", {}), rules, words), [], 422
+    except Conflict as exc:
+        stale = readable(exc.message) + " " + _("Nothing was saved: open the rules again to see the change.")
+        return None, [], [stale], 409
 
 
-@bp.route("/rules", methods=["GET", "POST"])
+def _preview_in_force(sample) -> tuple[dict | None, list[str]]:
+    """What the rules in force do with the sample: the service ``POST /api/v1/dispatch/preview`` calls."""
+    from hotline.dispatch.services import preview_dispatch
+
+    try:
+        return preview_dispatch(rules_editor.sample_ticket(sample)), []
+    except ValidationError as exc:
+        return None, attach_errors(sample, exc.errors, {}) or [readable(exc.message)]
+
+
+def _preview_html(rules: list[Any], preview: dict | None, problems: list[str]) -> str:
+    numbers = {rule.get("name"): i for i, rule in enumerate(rules, start=1) if isinstance(rule, dict)}
+    return render_template(
+        "admin/_rule_preview.html",
+        preview=preview,
+        preview_problems=problems,
+        matched=numbers.get((preview or {}).get("rule")),
+    )
+
+
+def _rules_page(current: dict, status: int = 200, **page: Any):
+    from hotline.dispatch.services import list_rule_versions
+
+    words = page.pop("words", None) or rules_editor.vocabulary()
+    sample = page.pop("sample", None) or rules_editor.sample_form(formdata=request.args)
+    if "preview_html" not in page:
+        preview, trouble = _preview_in_force(sample)
+        page["preview_html"] = _preview_html(current["rules"], preview, trouble)
+    page.setdefault("order_errors", {})
+    page.setdefault("numbers", {})
+    page.setdefault("import_problems", [])
+    page.setdefault("problems", [])
+    return render_template(
+        "admin/rules.html",
+        current=current,
+        base_version=_shown_version(current),
+        described=rules_editor.describe_all(current["rules"], words),
+        versions=list_rule_versions()[:10],
+        sample=sample,
+        **page,
+    ), status
+
+
+@bp.route("/rules")
 @page_roles(Role.ADMIN)
 def rules():
-    from hotline.dispatch.services import get_rules, list_rule_versions, replace_rules
+    """The rules in order, in words; a sample ticket tried on the rules in force; import and export."""
+    from hotline.dispatch.services import get_rules
 
     current = get_rules()
-    sample = _sample_form()
-    texts = [json.dumps(rule, ensure_ascii=False, indent=2) for rule in current["rules"]]
-    per_rule: dict[int, list[str]] = {}
+    if request.headers.get("X-Requested-With") == "fetch":  # the sample changed: only the answer
+        preview, trouble = _preview_in_force(rules_editor.sample_form(formdata=request.args))
+        return _preview_html(current["rules"], preview, trouble)
+    return _rules_page(current)
+
+
+@bp.route("/rules/order", methods=["POST"])
+@page_roles(Role.ADMIN)
+def rules_order():
+    """Move one rule up or down, or put the rules in the order of the numbers typed beside them."""
+    current, words = _posted()
+    stored = current["rules"]
+    numbers = {i: request.form.get(f"order-{i}", "") for i in range(len(stored))}
+    order, bad = rules_editor.new_order(len(stored), numbers, request.form.get("move"))
+    if order is None:
+        problems = [_("Some numbers cannot be used: see the rules marked in red.")]
+        return _rules_page(current, 422, words=words, order_errors=bad, numbers=numbers, problems=problems)
+    if order == list(range(len(stored))):
+        flash(_("The order did not change."), "info")
+        return redirect(url_for("admin_pages.rules"))
+    reordered = [stored[i] for i in order]
+    saved, errors, problems, status = _store(reordered, words)
+    if saved is None:
+        problems += rules_editor.error_lines(errors, reordered, words)
+        return _rules_page(current, status, words=words, numbers=numbers, problems=problems)
+    flash(_("New order saved as version %(v)s.", v=saved["version"]), "success")
+    moved = request.form.get("move", "")
+    target = order.index(int(moved.split(":")[0])) + 1 if moved[:1].isdigit() else None
+    return redirect(url_for("admin_pages.rules", _anchor=f"rule-{target}" if target else None))
+
+
+def _rule_editor(current: dict, number: int | None):
+    """Edit rule ``number`` (1-based) or add one (None): pickers, its place, a preview of the draft."""
+    from hotline.dispatch.services import preview_draft_rules
+
+    stored, words = current["rules"], rules_editor.vocabulary()
+    before = stored[number - 1] if number else {}
+    highest = len(stored) if number else len(stored) + 1
     problems: list[str] = []
-    preview = None
     status = 200
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        draft, per_rule, texts = _draft_rules()
-        if request.form.get("action") == "save" and not per_rule:
-            try:
-                saved = replace_rules(
-                    draft, actor=actor(), now=_now(), base_version=request.form.get("base_version", type=int)
+        form = rules_editor.rule_form(words, before)
+        sample = rules_editor.sample_form(before, formdata=request.form)
+        rule, unread = rules_editor.form_rule(form, words, before)
+        position, wrong_place = rules_editor.form_position(form, highest)
+        if wrong_place:
+            unread["position"] = wrong_place
+        place = position or number or highest
+        draft = rules_editor.placed(stored, rule, place, replacing=number - 1 if number else None)
+        fetched = request.headers.get("X-Requested-With") == "fetch"
+        if request.form.get("action") == "save" and not unread and not fetched:
+            if number and draft == stored:
+                flash(_("Nothing changed, so no new version was made."), "info")
+                return redirect(url_for("admin_pages.rules", _anchor=f"rule-{number}"))
+            saved, errors, problems, status = _store(draft, words)
+            if saved is not None:
+                flash(
+                    _(
+                        "%(rule)s saved; the rules are now version %(v)s.",
+                        rule=rules_editor.rule_label(place, rule),
+                        v=saved["version"],
+                    ),
+                    "success",
                 )
-            except ValidationError as exc:  # each rule's named errors go beside it
-                per_rule = _rule_errors((exc.errors or {}).get("rules", {}))
-                problems = per_rule.pop(-1, []) or [_("Some rules are not valid: see the messages beside them.")]
-            except Conflict as exc:
-                problems, status = [exc.message], 409
-            else:
-                flash(_("Rules saved as version %(v)s.", v=saved["version"]), "success")
-                return redirect(url_for("admin_pages.rules"))
-        elif request.form.get("action") == "preview" and not per_rule:
-            facts = payload(sample, own_paths(sample))
-            result = preview_draft(
-                draft,
-                {
-                    "protection_types": [facts.get("primary"), *(facts.get("others") or [])]
-                    if facts.get("primary")
-                    else [],
-                    "subject_categories": facts.get("categories") or [],
-                    "street": facts.get("street"),
-                    "urgency": facts.get("urgency"),
-                    "channel": facts.get("channel"),
-                },
+                return redirect(url_for("admin_pages.rules", _anchor=f"rule-{place}"))
+            elsewhere = []
+            for where, path, message in errors:
+                name = rules_editor.field_for(path) if where == place - 1 else None
+                if name and name in form:
+                    form[name].errors = [*form[name].errors, message]
+                else:
+                    elsewhere.append((where, path, message))
+            problems += rules_editor.error_lines(elsewhere, draft, words)
+            problems = problems or [_("The rule cannot be saved yet: see the messages beside the fields.")]
+        result = preview_draft_rules(draft, rules_editor.sample_ticket(sample))
+        trouble = []
+        if "errors" in result:
+            listed = rules_editor.set_errors(result["errors"], draft, words)
+            trouble = [
+                _("Correct the rule first; then the preview can try it."),
+                *rules_editor.error_lines(listed, draft, words),
+            ]
+        preview_html = _preview_html(draft, None if trouble else result, trouble)
+        if fetched:
+            return preview_html
+        for name, message in unread.items():
+            form[name].errors = [*form[name].errors, message]
+        status = status if status != 200 else (422 if unread or problems else 200)
+    else:
+        form = rules_editor.rule_form(words, before, formdata=None)
+        if not number:  # a new rule goes before the first catch-all, which would hide it
+            catch_all = next(
+                (i for i, r in enumerate(stored) if not r.get("when") and r["then"]["lead"] != "street"), None
             )
-            if "errors" in result:
-                per_rule = _rule_errors(result["errors"])
-                problems = per_rule.pop(-1, [])
-            else:
-                preview = result
-        status = status if status != 200 else (422 if per_rule or problems else 200)
+            highest = catch_all + 1 if catch_all is not None else highest
+        form.process(data=rules_editor.rule_data(before, number or highest, words))
+        sample = rules_editor.sample_form(before)
+        preview_html = _preview_html(stored, *_preview_in_force(sample))
     return render_template(
-        "admin/rules.html",
+        "admin/rule.html",
         current=current,
-        texts=texts,
-        per_rule=per_rule,
-        problems=problems,
-        preview=preview,
+        number=number,
+        form=form,
         sample=sample,
-        versions=list_rule_versions()[:10],
-        action=ActionForm(formdata=None),
+        preview_html=preview_html,
+        problems=problems,
+        title=rules_editor.rule_title(before.get("name")) if number else None,
+        base_version=_shown_version(current),
+        urgencies=rules_editor.usual_deadlines(),
     ), status
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def new_rule():
+    from hotline.dispatch.services import get_rules
+
+    return _rule_editor(get_rules(), None)
+
+
+@bp.route("/rules/<int:number>", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def rule(number: int):
+    from hotline.dispatch.services import get_rules
+
+    current = get_rules()
+    if not 1 <= number <= len(current["rules"]):
+        abort(404)
+    return _rule_editor(current, number)
+
+
+@bp.route("/rules/<int:number>/delete", methods=["POST"])
+@page_roles(Role.ADMIN)
+def delete_rule(number: int):
+    current, words = _posted()
+    stored = current["rules"]
+    if not 1 <= number <= len(stored):
+        abort(404)
+    remaining = stored[: number - 1] + stored[number:]
+    saved, errors, problems, _status = _store(remaining, words)
+    if saved is None:
+        for line in problems + rules_editor.error_lines(errors, remaining, words):
+            flash(line, "error")
+        return redirect(url_for("admin_pages.rule", number=number))
+    flash(
+        _(
+            "%(rule)s deleted; the rules are now version %(v)s.",
+            rule=rules_editor.rule_label(number, stored[number - 1]),
+            v=saved["version"],
+        ),
+        "success",
+    )
+    return redirect(url_for("admin_pages.rules"))
+
+
+@bp.route("/rules/export")
+@page_roles(Role.ADMIN)
+def rules_export():
+    """The rules in force (or ``?version=N``) as the JSON file ``hotline rules import`` and the page take."""
+    from hotline.dispatch.services import get_rules
+
+    version = request.args.get("version", type=int)
+    if version is not None and not 1 <= version <= MAX_ID:
+        abort(404)
+    current = get_rules(version)
+    body = json.dumps({"version": current["version"], "rules": current["rules"]}, ensure_ascii=False, indent=2)
+    return Response(
+        body + "\n",
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="dispatch-rules-v{current["version"]}.json"'},
+    )
+
+
+@bp.route("/rules/import", methods=["POST"])
+@page_roles(Role.ADMIN)
+def rules_import():
+    """Replace the whole set with a JSON file (uploaded or pasted); errors name the rule and field."""
+    from hotline.dispatch.services import import_rules
+
+    current, words = _posted()
+    upload = request.files.get("file")
+    raw: bytes | str = upload.read() if upload is not None and upload.filename else request.form.get("text", "")
+    kept = raw if isinstance(raw, str) else raw.decode("utf-8-sig", errors="replace")
+    payload, problem = rules_editor.parse_import(raw)
+    if problem is not None:
+        return _rules_page(current, 422, words=words, import_problems=[problem], import_text=kept)
+    try:
+        version, changed = import_rules(payload, now=_now(), actor=actor())
+    except ValidationError as exc:
+        imported = payload.get("rules") if isinstance(payload, dict) else payload
+        listed = rules_editor.set_errors((exc.errors or {}).get("rules", {}), imported, words)
+        lines = rules_editor.error_lines(listed, imported, words)
+        return _rules_page(current, 422, words=words, import_problems=lines, import_text=kept)
+    if changed:
+        flash(_("Rules imported and saved as version %(v)s.", v=version), "success")
+    else:
+        flash(_("The file holds the rules already in force: no new version was made."), "info")
+    return redirect(url_for("admin_pages.rules"))

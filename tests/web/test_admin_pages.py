@@ -1,12 +1,9 @@
-"""Administration: departments and contacts, users, and the rules editor."""
+"""Administration: departments and contacts, users (the rules editor: test_rules_editor.py)."""
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
-from hotline.dispatch.services import get_rules
 from hotline.extensions import db
 from hotline.models import Department, User
 from tests.web.conftest import text
@@ -64,74 +61,6 @@ def test_users_create_and_switch_off(signed_in):
         admin.post("/admin/users/", {"username": "x", "role": "operator", "password": "x"}, csrf=False).status_code
         == 303
     )
-
-
-def _rule_texts() -> list[str]:
-    return [json.dumps(rule, ensure_ascii=False) for rule in get_rules()["rules"]]
-
-
-def test_rules_editor_shows_every_rule_with_a_label(signed_in):
-    admin = signed_in("admin")
-    html = text(admin.get("/admin/rules"))
-    count = len(get_rules()["rules"])
-    assert html.count('name="rule"') == count + 1  # plus an empty box for a new rule
-    assert all(f'<label for="rule-text-{i}"' in html for i in range(count))
-    assert "default-relief" in html
-
-
-def test_rules_preview_with_a_draft(signed_in):
-    admin = signed_in("admin")
-    texts = _rule_texts()
-    new_first = json.dumps(
-        {
-            "name": "street-children-first",
-            "when": {"subject_categories": ["street_child"]},
-            "then": {"lead": "relief_station", "assist": ["street"]},
-        }
-    )
-    form = {
-        "rule": [new_first, *texts],
-        "action": "preview",
-        "sample-primary": "relief",
-        "sample-categories": ["street_child"],
-        "sample-street": "chengqiang",
-    }
-    html = text(admin.post("/admin/rules", form))
-    preview = html.split('id="rules-preview"')[1].split("</div>")[0]
-    assert "区救助管理站" in preview and "城墙街道办事处" in preview and "street-children-first" in preview
-    assert get_rules()["version"] == 1  # a preview stores nothing
-
-
-def test_rule_errors_show_beside_the_rule(signed_in):
-    admin = signed_in("admin")
-    texts = _rule_texts()
-    broken = json.loads(texts[2])
-    broken["then"]["lead"] = "no_such_department"
-    texts[2] = json.dumps(broken)
-    texts[4] = "{not json"
-    response = admin.post("/admin/rules", {"rule": texts, "action": "save", "base_version": "1"})
-    html = text(response)
-    assert response.status_code == 422
-    assert "不是有效的JSON" in html.split('id="rule-errors-4"')[1].split("</ul>")[0]
-    texts[4] = _rule_texts()[4]
-    response = admin.post("/admin/rules", {"rule": texts, "action": "save", "base_version": "1"})
-    html = text(response)
-    assert response.status_code == 422
-    beside = html.split('id="rule-errors-2"')[1].split("</ul>")[0]
-    assert "no_such_department" in beside and 'id="rule-errors-0"' not in html
-    assert get_rules()["version"] == 1
-
-
-def test_saving_rules_makes_a_new_version(signed_in):
-    admin = signed_in("admin")
-    texts = _rule_texts()
-    response = admin.post("/admin/rules", {"rule": [*texts[:-1], ""], "action": "save", "base_version": "1"})
-    assert response.status_code == 302
-    current = get_rules()
-    assert current["version"] == 2 and len(current["rules"]) == len(texts) - 1
-    stale = admin.post("/admin/rules", {"rule": texts, "action": "save", "base_version": "1"})
-    assert stale.status_code == 409 and "规则已被修改" in text(stale)
-    assert admin.post("/admin/rules", {"rule": texts, "action": "save"}, csrf=False).status_code == 303
 
 
 def test_admin_pages_are_for_admins_only(signed_in):

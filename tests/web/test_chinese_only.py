@@ -159,3 +159,21 @@ def test_working_together_pages_are_chinese(signed_in):
     _check(
         liaison, [f"/tickets/{ticket.id}", f"/tickets/{ticket.id}/print", f"/liaison/search?q={ticket.number}"], names
     )
+
+
+def test_rules_editor_is_chinese_in_every_state(signed_in):
+    """The rules editor (issue 14 point 4): the list, a rule, a new rule, a preview, and refused forms."""
+    admin = signed_in("admin", username="boss")
+    sample = "?sample-primary=medical&sample-others=education&sample-street=zhengcha&sample-urgency=urgent"
+    _check(
+        admin,
+        ["/admin/rules", "/admin/rules/1", "/admin/rules/6", "/admin/rules/new", "/admin/rules" + sample],
+        {"boss"},
+    )
+    refused = admin.post("/admin/rules/new", {"name": "", "lead": "", "dl_urgent_sign_amount": "x", "action": "save"})
+    assert refused.status_code == 422 and not english_words(text(refused), {"boss"})
+    pasted = '[{"name": "甲", "then": {"lead": "无此部门"}}]'
+    bad_import = admin.post("/admin/rules/import", {"text": pasted})
+    assert bad_import.status_code == 422 and not english_words(text(bad_import), {"boss", "name", "then", "lead"})
+    bad_order = admin.post("/admin/rules/order", {"order-0": "99", "base_version": "1"})
+    assert bad_order.status_code == 422 and not english_words(text(bad_order), {"boss"})

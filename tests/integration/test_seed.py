@@ -37,3 +37,16 @@ def test_urgency_deadlines_and_ladder_are_data(app):
     assert normal.data["feedback"] == {"unit": "days", "amount": 5, "calendar": "working_days"}
     ladder = setting("escalation")["ladder"]
     assert [step["level"] for step in ladder] == [0, 1, 2, 3]
+
+
+def test_typed_reference_is_built_once_per_reference_version(app):
+    from hotline.reference.services import current_reference, reference_version
+
+    first = current_reference()
+    assert current_reference() is first and first.version == reference_version()
+    data = load_file()
+    data["urgencies"][1]["name"] = "较急（改）"
+    seed_reference(data)  # a write to the reference data bumps the version: rebuilt once
+    second = current_reference()
+    assert second is not first and second.version == first.version + 1
+    assert second.urgency_name("urgent") == "较急（改）" and current_reference() is second

@@ -32,7 +32,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -60,8 +59,10 @@ from hotline.notify import templates
 from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
+from hotline.reference.services import configured_ladder, current_reference
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
+from hotline.tickets.ladder import quiet_until
 from hotline.tickets.watched import watched_due, watched_due_sql
 from hotline.tracking import scoping
 from hotline.tracking.related import related_tickets
@@ -113,15 +114,6 @@ def urgency_policy(urgency: str | None) -> dict[str, Any]:
     return dict(row.data) if row is not None else {}
 
 
-def _urgency_name(urgency: str | None) -> str:
-    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
-    return row.name if row is not None else (urgency or "")
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(_tz())).strftime("%m月%d日%H:%M")
-
-
 def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
     """``due`` moved by ``days`` granted: working days for urgencies counted that way, else clock days."""
     if lifecycle.extension_in_working_days(urgency):
@@ -133,10 +125,7 @@ def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
 
 
 def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    from hotline.reference.services import configured_ladder
-    from hotline.tickets.ladder import quiet_until
-
-    return quiet_until(configured_ladder(), now, ticket.urgency == "emergency")
+    return quiet_until(configured_ladder(), now, current_reference().is_emergency(ticket.urgency))
 
 
 def department_phones(department: Department) -> list[str]:
@@ -150,11 +139,18 @@ def center_phones() -> list[str]:
 
 
 def _send(
-    phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any
+    phones: list[str],
+    template: str,
+    ticket: Ticket,
+    now: datetime,
+    assignment: Assignment | None = None,
+    due: datetime | None = None,
+    **fields: Any,
 ) -> None:
-    body = templates.render(
-        template, number=ticket.number or f"#{ticket.id}", urgency=_urgency_name(ticket.urgency), **fields
-    )
+    """A notice about ``ticket``: its number, urgency name and ``due`` written by the one formatter."""
+    reference = current_reference()
+    moments = {"due": due} if due is not None else {}
+    body = templates.render(template, **templates.ticket_fields(ticket, reference, _tz(), **moments), **fields)
     not_before = _quiet_until(ticket, now)
     for phone in phones:
         add_message(
@@ -163,13 +159,15 @@ def _send(
             MessageKind.NOTICE,
             ticket_id=ticket.id,
             assignment_id=assignment.id if assignment else None,
-            emergency=ticket.urgency == "emergency",
+            emergency=reference.is_emergency(ticket.urgency),
             not_before=not_before,
         )
 
 
-def _tell_department(assignment: Assignment, template: str, now: datetime, **fields: Any) -> None:
-    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, **fields)
+def _tell_department(
+    assignment: Assignment, template: str, now: datetime, due: datetime | None = None, **fields: Any
+) -> None:
+    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, due, **fields)
 
 
 def _tell_center(
@@ -239,7 +237,7 @@ def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime
     """The dispatch is binding: back to the state before the request; the department is told."""
     assignment = scoping.assignment_for(actor, assignment_id)
     change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason)
-    _tell_department(assignment, "return_rejected", now, due=_local(_watched_due(assignment)))
+    _tell_department(assignment, "return_rejected", now, due=_watched_due(assignment))
     return assignment
 
 
@@ -384,7 +382,7 @@ def approve_extension(
         public_note=lifecycle.EXTENDED_NOTE,
         data={"extension_id": extension.id},
     )
-    _tell_department(assignment, "extension_approved", now, due=_local(new_due), days=str(granted))
+    _tell_department(assignment, "extension_approved", now, due=new_due, days=str(granted))
     return extension
 
 
@@ -393,7 +391,7 @@ def reject_extension(extension_id: int, *, actor: User, now: datetime, reason: s
     extension = scoping.extension_for(actor, extension_id)
     change_extension(extension, "reject", actor=actor, now=now, reason=reason)
     assignment = extension.assignment
-    _tell_department(assignment, "extension_rejected", now, due=_local(assignment.feedback_due_at))
+    _tell_department(assignment, "extension_rejected", now, due=assignment.feedback_due_at)
     return extension
 
 
@@ -428,7 +426,7 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
             sign_due_at=sign_due,
             feedback_due_at=feedback_due,
         )
-        _tell_department(assignment, "ticket_reopened", now, due=_local(feedback_due))
+        _tell_department(assignment, "ticket_reopened", now, due=feedback_due)
 
 
 @_transaction

@@ -254,7 +254,7 @@ def current_reference() -> Reference:
     Costs one primary-key read per call (the version); the same answer inside a request and in a
     job, so no service behaves differently in either.
     """
-    key = (str(db.engine.url), reference_version())
+    key = (str(db.engine.engine.url), reference_version())
     built = _BUILT.get(key)
     if built is not None:
         return built

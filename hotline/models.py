@@ -223,6 +223,9 @@ class Ticket(db.Model):
     dispatch_explanation: Mapped[str | None] = mapped_column(sa.Text)
     dispatch_suggestion: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     rules_version: Mapped[int | None]
+    # The sign-for and feedback policies applied at dispatch (the urgency's, or the matching
+    # rule's own for it): a reopen and extension days follow the same policies.
+    deadline_policy: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     repeat_flag: Mapped[bool] = mapped_column(default=False)
     # Normalised match keys for repeat reports (hotline.intake.repeats.match_keys), indexed so
     # finding earlier reports about the same child, address or reporter is an index look-up.

@@ -412,6 +412,7 @@ def _create_assignments(
 ) -> list[Assignment]:
     tz = current_app.config["HOTLINE_TIMEZONE"]
     policy = ref.policy(ticket.urgency) | dict(decision.deadlines or {})
+    ticket.deadline_policy = {"sign": dict(policy["sign"]), "feedback": dict(policy["feedback"])}
     sign_due, feedback_due = due_at(now, policy["sign"], tz), due_at(now, policy["feedback"], tz)
     created = []
     with db.session.no_autoflush:

@@ -42,8 +42,7 @@ class Urgency:
 
     @property
     def extension_in_working_days(self) -> bool:
-        """Granted extension days count on the same calendar as the feedback deadline."""
-        return self.calendar == WORKING_DAYS
+        return extension_in_working_days(self.policy())
 
     def policy(self) -> dict[str, Mapping[str, Any]]:
         return {"sign": self.sign, "feedback": self.feedback}
@@ -102,10 +101,20 @@ class Reference:
         found = sorted((u for u in self.urgencies.values() if u.emergency), key=lambda u: u.rank)
         return found[0].code if found else None
 
+    def applied_policy(self, stored: Mapping[str, Any] | None, urgency: str | None) -> Mapping[str, Any]:
+        """A ticket's deadline policies: those dispatch applied and the ticket keeps (the matching
+        rule's own for its urgency), else its urgency's (a ticket dispatched before they were kept)."""
+        return stored or self.deadline_urgency(urgency).policy()
+
     def rank(self, code: str | None) -> int:
         """Sort key: emergencies first, an undecided urgency last."""
         found = self.urgency(code)
         return found.rank if found is not None else len(self.urgencies)
+
+
+def extension_in_working_days(policy: Mapping[str, Any]) -> bool:
+    """Granted extension days count on the calendar of the feedback deadline: working days, or the clock."""
+    return str(policy["feedback"].get("calendar", CLOCK)) == WORKING_DAYS
 
 
 def build_urgency(code: str, name: str, name_en: str, data: Mapping[str, Any], position: int) -> Urgency:

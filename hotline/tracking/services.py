@@ -28,7 +28,7 @@ for non-emergency tickets wait for the end of quiet hours; emergency ones go at 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -63,6 +63,7 @@ from hotline.reference.services import configured_ladder, current_reference
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
 from hotline.tickets.ladder import quiet_until
+from hotline.tickets.reference import extension_in_working_days
 from hotline.tickets.watched import watched_due, watched_due_sql
 from hotline.tracking import scoping
 from hotline.tracking.related import related_tickets
@@ -106,17 +107,20 @@ def _tz() -> str:
     return current_app.config.get("HOTLINE_TIMEZONE") or deadlines.DEFAULT_TZ
 
 
-def urgency_policy(urgency: str | None) -> dict[str, Any]:
-    """The sign-for and feedback deadline policies of an urgency (reference data)."""
-    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
-    if row is None:
-        row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code="normal"))
-    return dict(row.data) if row is not None else {}
+def applied_policy(ticket: Ticket) -> Mapping[str, Any]:
+    """The deadline policies the ticket was dispatched with (``Ticket.deadline_policy``: the
+    matching rule's own for its urgency), else its urgency's in the reference data."""
+    return current_reference().applied_policy(ticket.deadline_policy, ticket.urgency)
 
 
-def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
-    """``due`` moved by ``days`` granted: working days for urgencies counted that way, else clock days."""
-    if lifecycle.extension_in_working_days(urgency):
+def extends_in_working_days(ticket: Ticket) -> bool:
+    """Whether the ticket's granted extension days are working days (else clock days)."""
+    return extension_in_working_days(applied_policy(ticket))
+
+
+def _extend(due: datetime, days: int, ticket: Ticket) -> datetime:
+    """``due`` moved by ``days`` granted, on the calendar of the ticket's feedback deadline."""
+    if extends_in_working_days(ticket):
         return deadlines.add_working_days(due, days, _tz())
     return deadlines.add_clock(due, days, "days")
 
@@ -361,7 +365,7 @@ def approve_extension(
     extension.days = granted
     change_extension(extension, "approve", actor=actor, now=now, reason=note)
     ticket = assignment.ticket
-    new_due = _extend(assignment.feedback_due_at, granted, ticket.urgency)
+    new_due = _extend(assignment.feedback_due_at, granted, ticket)
     change_assignment(
         assignment,
         "extend",
@@ -408,9 +412,10 @@ def list_extensions(*, actor: User, status: str | None = None, page: int = 1, pe
 
 
 def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
-    """Back to work: new deadlines from ``now`` by the urgency policy for every order not returned."""
+    """Back to work: new deadlines from ``now`` for every order not returned, by the policies
+    dispatch applied (a rule's own deadlines stay the ticket's)."""
     change_ticket(ticket, "reopen", actor=actor, now=now, reason=reason)
-    policy = urgency_policy(ticket.urgency)
+    policy = applied_policy(ticket)
     tz = _tz()
     feedback_due = deadlines.due_at(now, policy["feedback"], tz)
     for assignment in ticket.assignments:

@@ -127,10 +127,11 @@ def explanation(text: str | None) -> str:
     )
 
 
-def extension_days(days: int | None, urgency: str | None) -> str:
-    """Extension days in the unit the deadline is counted in: working days for a normal
-    ticket, calendar days for urgent and emergency ones (the services' rule)."""
-    if urgency in (None, "normal"):
+def extension_days(days: int | None, ticket: Any) -> str:
+    """Extension days in the unit the ticket's feedback deadline counts in (the services' rule)."""
+    from hotline.tracking.services import extends_in_working_days
+
+    if extends_in_working_days(ticket):
         return _("%(n)s working days", n=days)
     return _("%(n)s days", n=days)
 

@@ -1,9 +1,10 @@
-"""One ticket reads the same in every SMS.
+"""One ticket reads the same in every SMS, and a reopen keeps the deadlines dispatch applied.
 
 A ticket of urgency ``urgent`` is dispatched by a rule that sets its own deadlines for that
 urgency, chased, signed for, extended, answered, closed and reopened, with the services
 called directly. Every SMS about it (dispatch, chaser, notices) carries the same number, the
-same urgency name and due times in the one style (``templates.ticket_fields``).
+same urgency name and due times in the one style (``templates.ticket_fields``), and the
+reopen's new deadlines come from the rule's policy, not from the reference defaults of the urgency.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hotline.models import Message, Ticket
 from hotline.notify import templates
 from hotline.notify.contacts import set_department_contacts
 from hotline.reference.services import current_reference
+from hotline.tickets.calendar import due_at
 from hotline.tracking.services import (
     accept_assignment,
     add_feedback,
@@ -39,7 +41,7 @@ RULE_POLICY = {
 DUE_STYLE = re.compile(r"\d{1,2}月\d{1,2}日\d{2}:\d{2}")
 
 
-def test_one_ticket_reads_the_same_in_every_sms(app, make_user):
+def test_one_ticket_reads_the_same_in_every_sms_and_a_reopen_keeps_the_rules_deadlines(app, make_user):
     operator = make_user("op", "operator")
     liaison = make_user("li", "liaison", bureau="civil_affairs", phone="+8613800000001")
     supervisor = make_user("sup", "supervisor", phone="+8613800000009")
@@ -74,6 +76,12 @@ def test_one_ticket_reads_the_same_in_every_sms(app, make_user):
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
     assignment = ticket.assignments[0]
+    # The reopen gives deadlines by the policy the rule applied (3 clock days), not the
+    # reference default of ``urgent`` (2 working days).
+    assert assignment.feedback_due_at == due_at(reopened_at, RULE_POLICY["feedback"], TZ)
+    reference_default = due_at(reopened_at, current_reference().deadline_urgency("urgent").feedback, TZ)
+    assert assignment.feedback_due_at != reference_default
+
     bodies = list(db.session.scalars(sa.select(Message.body).filter_by(ticket_id=ticket.id).order_by(Message.id)))
     kinds = list(db.session.scalars(sa.select(Message.kind).filter_by(ticket_id=ticket.id).order_by(Message.id)))
     assert {"dispatch", "escalation", "notice"} <= set(kinds), kinds

@@ -14,6 +14,7 @@ from hotline.children import schedule
 from hotline.children.schedule import FUTURE_SLACK_SECONDS
 from hotline.dispatch.schemas import DESCRIPTION
 from hotline.intake.schemas import StorableTextSchema
+from hotline.tickets.enums import DEFAULT_URGENCY
 
 NAME = validate.Length(min=1, max=100, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
@@ -94,7 +95,7 @@ class ReferSchema(ma.Schema):
         validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type is required"),
     )
     description = ma.fields.String(required=True, validate=DESCRIPTION)
-    urgency = ma.fields.String(load_default="normal", validate=validate.Length(min=1, max=32))
+    urgency = ma.fields.String(load_default=DEFAULT_URGENCY, validate=validate.Length(min=1, max=32))
 
 
 class VisitCreateSchema(StorableTextSchema):

@@ -44,6 +44,7 @@ from hotline.notify.outbox import add_message
 from hotline.reference.services import current_reference
 from hotline.tickets import lifecycle
 from hotline.tickets.calendar import due_at
+from hotline.tickets.enums import AssignmentStatus
 from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
 from hotline.tickets.reference import ProtectionType, Urgency
 from hotline.tickets.reference import Reference as TypedReference
@@ -421,7 +422,7 @@ def _create_assignments(
                 ticket=ticket,
                 department=ref.departments[code],
                 role=role,
-                status="pending",
+                status=AssignmentStatus.PENDING,
                 dispatched_at=now,
                 sign_due_at=sign_due,
                 feedback_due_at=feedback_due,

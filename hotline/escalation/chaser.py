@@ -180,7 +180,7 @@ class _Pass:
 
     def _announce(self, row: Assignment, watched: ladder_module.Watched, rung: Rung, skipped: list[int]) -> None:
         ticket, department = row.ticket, row.department
-        emergency = ticket.urgency == "emergency"
+        emergency = self.reference.is_emergency(ticket.urgency)
         reach = self.directory.reach(rung.to, department)
         phones = reach.phones
         body = templates.render(

@@ -31,6 +31,7 @@ from hotline.intake.voice import LOOKUP_TRIES
 from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket, TicketStatus, User
 from hotline.notify import templates
 from hotline.notify.services import update_delivery_status
+from hotline.reference.services import current_reference
 from hotline.tracking.transitions import record_event
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,11 @@ def receive_voicemail(
         + "。请收听录音，补全工单后派单。"
     )
     phone = calls.caller_number(from_number or call.from_number)
-    data = {"description": description, "urgency": "emergency" if danger else None, "reporter": {"phone": phone}}
+    data = {
+        "description": description,
+        "urgency": current_reference().emergency_code() if danger else None,
+        "reporter": {"phone": phone},
+    }
     external = {"call_sid": call_sid, "recording_sid": recording_sid, "recording_url": recording_url}
     try:
         ticket, _secret = create_ticket(

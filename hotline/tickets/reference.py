@@ -107,8 +107,9 @@ class Reference:
         return stored or self.deadline_urgency(urgency).policy()
 
     def rank(self, code: str | None) -> int:
-        """Sort key: emergencies first, an undecided urgency last."""
-        found = self.urgency(code)
+        """Sort key, the data file's order (emergencies first); an undecided urgency ranks with
+        the default one, whose deadlines it is held to."""
+        found = self.urgency(code) or self.urgencies.get(DEFAULT_URGENCY)
         return found.rank if found is not None else len(self.urgencies)
 
 

@@ -14,8 +14,11 @@ from marshmallow import validate
 import hotline.bounds as bounds
 from hotline.models import Channel
 from hotline.tickets import lifecycle
+from hotline.tickets.enums import AssignmentStatus
 from hotline.tracking.related import related_tickets
 
+# A liaison's work lists (``GET /tickets?view=``): two are named after the assignment status they list.
+WORK_VIEWS = (AssignmentStatus.PENDING, "due_soon", "overdue", AssignmentStatus.RETURN_REQUESTED)
 TEXT = validate.Length(min=1, max=2000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 LONG_TEXT = validate.Length(min=1, max=5000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
@@ -286,7 +289,7 @@ class TicketQuerySchema(PageSchema):
     call_sid = ma.fields.String(validate=validate.Length(min=1, max=64))
     overdue = ma.fields.Boolean()
     view = ma.fields.String(
-        validate=validate.OneOf(["pending", "due_soon", "overdue", "return_requested"]),
+        validate=validate.OneOf(WORK_VIEWS),
         metadata={
             "description": "A work list by the caller's assignments (a liaison's: their department's): "
             "pending = to sign for; due_soon = deadline within 24 h; overdue; return_requested. "

@@ -62,6 +62,7 @@ from hotline.pagination import paginate
 from hotline.reference.services import configured_ladder, current_reference
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
+from hotline.tickets.enums import AssignmentStatus, ExtensionStatus
 from hotline.tickets.ladder import quiet_until
 from hotline.tickets.reference import extension_in_working_days
 from hotline.tickets.watched import watched_due, watched_due_sql
@@ -309,7 +310,9 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
             {"feedback_due_at": [assignment.feedback_due_at.isoformat()]},
         )
     waiting = db.session.scalar(
-        sa.select(Extension.id).where(Extension.assignment_id == assignment.id, Extension.status == "pending")
+        sa.select(Extension.id).where(
+            Extension.assignment_id == assignment.id, Extension.status == ExtensionStatus.PENDING
+        )
     )
     if waiting is not None:
         raise Conflict(
@@ -326,7 +329,7 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
         assignment_id=assignment.id,
         days=days,
         reason=reason,
-        status="pending",
+        status=ExtensionStatus.PENDING,
         requested_by_id=actor.id,
         created_at=now,
     )
@@ -339,7 +342,7 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
         actor=actor,
         now=now,
         assignment=assignment,
-        to_status="pending",
+        to_status=ExtensionStatus.PENDING,
         reason=reason,
         data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
     )
@@ -421,7 +424,7 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
     for assignment in ticket.assignments:
         if assignment.status == "returned":
             continue
-        sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == "pending" else None
+        sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == AssignmentStatus.PENDING else None
         change_assignment(
             assignment,
             "reopen",
@@ -491,7 +494,7 @@ def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
 
 
 VIEWS: dict[str, Callable[[datetime], sa.ColumnElement[bool]]] = {
-    "pending": lambda now: Assignment.status == "pending",
+    AssignmentStatus.PENDING: lambda now: Assignment.status == AssignmentStatus.PENDING,
     "due_soon": lambda now: sa.and_(_live_sql(), _watched_due_sql() >= now, _watched_due_sql() < now + DUE_SOON),
     "overdue": overdue_clause,
     "return_requested": lambda now: Assignment.status == "return_requested",

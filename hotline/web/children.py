@@ -23,6 +23,7 @@ from hotline.children import services as files
 from hotline.children.schemas import ChildFileCreateSchema, ChildFileQuerySchema, VisitCreateSchema
 from hotline.errors import DomainError, ValidationError
 from hotline.models import Role
+from hotline.tickets.enums import DEFAULT_URGENCY
 from hotline.uploads import allow_upload
 from hotline.web import charts
 from hotline.web.access import actor, page_roles
@@ -159,7 +160,7 @@ def visit(child_id: int):
             data["refer"] = {
                 "protection_types": values.getlist("refer_protection_types"),
                 "description": values.get("refer_description", "").strip(),
-                "urgency": values.get("refer_urgency") or "normal",
+                "urgency": values.get("refer_urgency") or DEFAULT_URGENCY,
             }
         try:
             result = files.record_visit(child_id, VisitCreateSchema().load(data), actor=me, now=_now())

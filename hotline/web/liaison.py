@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, jsonify, render_template, request
 
 from hotline.models import Role
+from hotline.tickets.enums import AssignmentStatus
 from hotline.web.access import actor, page_roles
 
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
@@ -30,7 +31,11 @@ def inbox():
         if any(a.department_id == me.department_id and a.status == "accepted" for a in t.assignments)
     ]
     lists = one_place_each(
-        [("pending", work(view="pending")), ("overdue", work(view="overdue")), ("due_soon", work(view="due_soon"))]
+        [
+            (AssignmentStatus.PENDING, work(view=AssignmentStatus.PENDING)),
+            ("overdue", work(view="overdue")),
+            ("due_soon", work(view="due_soon")),
+        ]
         + [("in_progress", in_progress)]
     )
     return render_template("liaison/inbox.html", now=now, **lists)
@@ -68,5 +73,5 @@ def new_work():
     """The badge's count (tickets to sign for), polled by the inbox badge in the menu."""
     from hotline.tracking.services import list_tickets
 
-    found = list_tickets({"view": "pending", "per_page": 1}, actor=actor(), now=datetime.now(UTC))
-    return jsonify({"pending": found["total"]}), 200, {"Cache-Control": "no-store"}
+    found = list_tickets({"view": AssignmentStatus.PENDING, "per_page": 1}, actor=actor(), now=datetime.now(UTC))
+    return jsonify({AssignmentStatus.PENDING: found["total"]}), 200, {"Cache-Control": "no-store"}

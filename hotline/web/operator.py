@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from hotline.errors import NotFound
 from hotline.models import Role
+from hotline.reference.services import current_reference
 from hotline.web import labels
 from hotline.web.access import actor, page_roles, safe_next
 from hotline.web.forms import ActionForm, CallTicketForm, attempt, payload
@@ -19,7 +20,6 @@ from hotline.web.templating import ref_choices
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
-URGENCY_ORDER = {"emergency": 0, "urgent": 1}
 
 
 def _now() -> datetime:
@@ -35,7 +35,8 @@ def console():
     me, now = actor(), _now()
     triage = list_tickets({"status": "new", "per_page": 200}, actor=me, now=now)
     # Emergencies first, then the longest waiting: the order a person should take them in.
-    triage["items"].sort(key=lambda t: (URGENCY_ORDER.get(t.urgency or "", 2), t.created_at))
+    reference = current_reference()  # one urgency order: the reference data's rank
+    triage["items"].sort(key=lambda t: (reference.rank(t.urgency), t.created_at))
     returns = list_tickets({"view": "return_requested", "per_page": 100}, actor=me, now=now)
     # Closed and not yet revisited: once the revisit is recorded the ticket leaves the list.
     closed = list_tickets({"status": "closed", "revisited": False, "per_page": 10}, actor=me, now=now)
@@ -81,7 +82,7 @@ def _call_form(call: dict | None) -> CallTicketForm:
 
             form.reporter_phone.data = caller_number(call["from"]) or ""
             if call.get("menu_choice") == "1":
-                form.urgency.data = "emergency"
+                form.urgency.data = current_reference().emergency_code()
     return form
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from hotline.models import Role
+from hotline.tickets.enums import ExtensionStatus
 from hotline.web import charts, labels
 from hotline.web.access import actor, page_roles
 from hotline.web.forms import ActionForm, ReasonForm, attempt
@@ -37,7 +38,7 @@ def board():
     from hotline.tracking.services import list_extensions, list_tickets
 
     me, now = actor(), _now()
-    extensions = list_extensions(actor=me, status="pending", per_page=100)
+    extensions = list_extensions(actor=me, status=ExtensionStatus.PENDING, per_page=100)
     return render_template(
         "supervisor/board.html",
         overdue=_overdue(now),

@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 
+from hotline.tickets.enums import DEFAULT_URGENCY, AssignmentStatus, ExtensionStatus
+from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
 from hotline.web import i18n, labels
 
 # Where each role lands after signing in.
@@ -170,6 +172,10 @@ def init_templating(app: Flask) -> None:
         message_kind=lambda code: labels.label(labels.MESSAGE_KIND, code),
         system_reason=system_reason,
         explanation=explanation,
+    )
+    # The kernel's vocabularies, so pages compare statuses by name as the code does.
+    app.jinja_env.globals.update(
+        AS=AssignmentStatus, ES=ExtensionStatus, LIVE=sorted(LIVE_ASSIGNMENT_STATES), DEFAULT_URGENCY=DEFAULT_URGENCY
     )
     app.jinja_env.globals.update(
         time_left=time_left,

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 
 from hotline.errors import Forbidden
 from hotline.models import Role
+from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
 from hotline.web import labels
 from hotline.web.access import actor, page_roles, safe_next
 from hotline.web.forms import (
@@ -166,7 +167,7 @@ def _forms(view: Any, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     dispatch.lead.choices = [("", _("Choose..."))] + departments
     dispatch.assists.choices = departments
     if "dispatch" not in bound:
-        live = [a for a in view.assignments if a.status in ("pending", "accepted", "return_requested")]
+        live = [a for a in view.assignments if a.status in LIVE_ASSIGNMENT_STATES]
         suggested = (view.dispatch_suggestion or {}).get("assignments") or []
         chosen = [(a.bureau, a.role) for a in live] or [(s["bureau"], s["role"]) for s in suggested]
         dispatch.lead.data = next((b for b, r in chosen if r == "lead"), "")

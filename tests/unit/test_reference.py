@@ -28,10 +28,10 @@ def test_urgencies_carry_name_deadlines_calendar_emergency_flag_and_rank(ref):
     assert ref.emergency_code() == "emergency" and ref.is_emergency("emergency") and not ref.is_emergency("urgent")
 
 
-def test_an_undecided_urgency_is_named_undecided_ranks_last_and_takes_the_default_deadlines(ref):
+def test_an_undecided_urgency_is_named_undecided_and_ranks_and_is_held_as_the_default_one(ref):
     assert ref.urgency_name(None) == "未定" and ref.urgency_name(None, "en") == "Undecided"
     assert ref.urgency_name("nosuch") == "未定"
-    assert ref.rank(None) == len(ref.urgencies) > ref.rank("normal") > ref.rank("emergency")
+    assert ref.rank(None) == ref.rank("normal") > ref.rank("urgent") > ref.rank("emergency")
     assert ref.deadline_urgency(None).code == ref.deadline_urgency("nosuch").code == "normal"
 
 

@@ -6,11 +6,14 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from hotline.auth.access import STEP_ATTRIBUTE
 from hotline.errors import Forbidden
 from hotline.models import User
+from hotline.tickets.permissions import Step, may
 
 
 def page_roles(*roles: str) -> Callable:
@@ -28,6 +31,29 @@ def page_roles(*roles: str) -> Callable:
                 raise Forbidden(_("Your role may not open this page."))
             return view(*args, **kwargs)
 
+        return wrapper
+
+    return decorator
+
+
+def page_step(step: Step) -> Callable:
+    """Guard a page with the roles ``PERMISSIONS`` gives ``step`` (the API's table): signed out,
+    to the sign-in page (then back); another role, 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            from hotline.web import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not may(current_user.role, step):
+                if request.method == "GET":
+                    raise Forbidden(_("Your role may not open this page."))
+                raise Forbidden(_("Your role may not take this step."))
+            return view(*args, **kwargs)
+
+        setattr(wrapper, STEP_ATTRIBUTE, step)
         return wrapper
 
     return decorator

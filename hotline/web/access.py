@@ -1,4 +1,5 @@
-"""Who may open a page: the same roles as the API, with a session instead of a token."""
+"""Who may open a page: the API's permission table (``hotline.tickets.permissions``), with a
+session instead of a token."""
 
 from __future__ import annotations
 
@@ -14,26 +15,6 @@ from hotline.auth.access import STEP_ATTRIBUTE
 from hotline.errors import Forbidden
 from hotline.models import User
 from hotline.tickets.permissions import Step, may
-
-
-def page_roles(*roles: str) -> Callable:
-    """Signed out: to the sign-in page (then back). Signed in with another role: 403."""
-    allowed = {str(r) for r in roles}
-
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            from hotline.web import login_manager
-
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in allowed:
-                raise Forbidden(_("Your role may not open this page."))
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def page_step(step: Step) -> Callable:

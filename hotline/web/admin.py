@@ -10,9 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from hotline.errors import Conflict, ValidationError
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 from hotline.web import labels
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.forms import (
     ActionForm,
     ContactsForm,
@@ -35,7 +35,7 @@ def _now() -> datetime:
 
 
 @bp.route("/")
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def index():
     from hotline.auth.services import list_users
     from hotline.dispatch.services import get_rules
@@ -62,13 +62,13 @@ def _phones(text: str | None) -> list[str]:
 
 
 @bp.route("/departments/")
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def departments():
     return _departments_page({}, [])
 
 
 @bp.route("/departments/<code>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def department(code: str):
     from hotline.notify.contacts import department_contacts, set_department_contacts
 
@@ -133,25 +133,25 @@ def _departments_page(bound: dict, problems: list[str], edit: tuple | None = Non
 
 
 @bp.route("/departments/new", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def add_department():
     return _reference_item("department", None)
 
 
 @bp.route("/departments/<code>/details", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def edit_department(code: str):
     return _reference_item("department", code)
 
 
 @bp.route("/streets/new", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def add_street():
     return _reference_item("street", None)
 
 
 @bp.route("/streets/<code>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def street(code: str):
     from hotline.reference.services import streets
 
@@ -185,7 +185,7 @@ def _user_form() -> UserForm:
 
 
 @bp.route("/users/", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def users():
     from hotline.auth.services import create_user, list_users
 
@@ -220,7 +220,7 @@ def _user_edit_form(formdata=True) -> UserEditForm:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def user(user_id: int):
     """Edit an account (role, department, phone, 姓名) and reset its password."""
     from hotline.auth.services import list_users, update_user
@@ -254,7 +254,7 @@ def user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def reset_password(user_id: int):
     from hotline.auth.services import list_users
     from hotline.auth.services import reset_password as reset_password_service
@@ -284,7 +284,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def user_active(user_id: int):
     from hotline.auth.services import set_user_active
 
@@ -360,7 +360,7 @@ def preview_draft(rules: list[Any], sample: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.route("/rules", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rules():
     from hotline.dispatch.services import get_rules, list_rule_versions, replace_rules
 

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, render_template, request
 
-from hotline.models import Role
 from hotline.tickets.enums import AssignmentStatus
-from hotline.web.access import actor, page_roles
+from hotline.tickets.permissions import Step
+from hotline.web.access import actor, page_step
 
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
 
 @bp.route("/")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def inbox():
     from hotline.tracking.services import list_tickets
 
@@ -55,7 +55,7 @@ def one_place_each(lists: list[tuple[str, dict]]) -> dict[str, dict]:
 
 
 @bp.route("/history")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def history():
     """The department's finished tickets (its final feedback given), newest first."""
     from hotline.tracking.services import list_tickets
@@ -68,7 +68,7 @@ def history():
 
 
 @bp.route("/new-work")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def new_work():
     """The badge's count (tickets to sign for), polled by the inbox badge in the menu."""
     from hotline.tracking.services import list_tickets

@@ -9,17 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from hotline.errors import NotFound
-from hotline.models import Role
 from hotline.reference.services import current_reference
+from hotline.tickets.permissions import Step
 from hotline.web import labels
-from hotline.web.access import actor, page_roles, safe_next
+from hotline.web.access import actor, page_step, safe_next
 from hotline.web.forms import ActionForm, CallTicketForm, attempt, payload
 from hotline.web.public import keep_receipt, take_receipt
 from hotline.web.templating import ref_choices
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
-
-CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _now() -> datetime:
@@ -27,7 +25,7 @@ def _now() -> datetime:
 
 
 @bp.route("/")
-@page_roles(*CENTER)
+@page_step(Step.CALLS)
 def console():
     from hotline.intake.calls import list_calls
     from hotline.tracking.services import list_tickets
@@ -54,7 +52,7 @@ def console():
 
 
 @bp.route("/calls/<call_sid>/called-back", methods=["POST"])
-@page_roles(*CENTER)
+@page_step(Step.CALLS)
 def called_back(call_sid: str):
     from hotline.intake.calls import mark_called_back
 
@@ -99,7 +97,7 @@ def _call_and_context(call_sid: str | None) -> tuple[dict | None, dict | None]:
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
-@page_roles(Role.OPERATOR)
+@page_step(Step.CREATE_TICKET)
 def log_call():
     """Register a call as a ticket; with ``?call_sid=`` the caller's number and history come
     from the call log. Dispatch runs in the same request (the rules, as previewed)."""
@@ -137,7 +135,7 @@ def log_call():
 
 
 @bp.route("/tickets/<int:ticket_id>/registered")
-@page_roles(Role.OPERATOR)
+@page_step(Step.CREATE_TICKET)
 def registered(ticket_id: int):
     """The code and secret to read to the caller, once (post/redirect/get: a reload registers
     nothing again; it shows the ticket instead)."""
@@ -152,7 +150,7 @@ def registered(ticket_id: int):
 
 
 @bp.route("/calls/preview", methods=["POST"])
-@page_roles(*CENTER)
+@page_step(Step.PREVIEW_DISPATCH)
 def preview():
     """The dispatch the rules would make for the form as it stands (an HTML fragment for fetch()).
     The same form-to-body mapping and preview service as a real submission; stores nothing."""

@@ -140,10 +140,11 @@ def logout():
 def change_password():
     """Any signed-in staff member changes their own password."""
     from hotline.auth.services import change_own_password
-    from hotline.web.access import actor, page_roles
+    from hotline.tickets.permissions import Step
+    from hotline.web.access import actor, page_step
     from hotline.web.forms import PasswordChangeForm, own_paths
 
-    @page_roles("operator", "liaison", "supervisor", "admin")
+    @page_step(Step.ME)
     def view():
         form, problems = PasswordChangeForm(), []
         if form.validate_on_submit():

@@ -9,16 +9,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from hotline.models import Role
 from hotline.tickets.enums import ExtensionStatus
+from hotline.tickets.permissions import Step
 from hotline.web import charts, labels
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.forms import ActionForm, ReasonForm, attempt
 from hotline.web.templating import ref_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
-SUPERVISION = (Role.SUPERVISOR, Role.ADMIN)
 REFRESH_SECONDS = 30
 
 
@@ -33,7 +32,7 @@ def _overdue(now: datetime) -> dict:
 
 
 @bp.route("/")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def board():
     from hotline.tracking.services import list_extensions, list_tickets
 
@@ -52,7 +51,7 @@ def board():
 
 
 @bp.route("/overdue")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def overdue_fragment():
     """The overdue queue alone: the board's script swaps it in every REFRESH_SECONDS."""
     now = _now()
@@ -87,7 +86,7 @@ def period_from_args() -> tuple[date, date, list[str]]:
 
 
 @bp.route("/figures")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def figures():
     from hotline.reporting.services import stats as compute_stats
     from hotline.reporting.volume import weekly_volume
@@ -128,7 +127,7 @@ def figures():
 
 
 @bp.route("/messages")
-@page_roles(*SUPERVISION)
+@page_step(Step.READ_MESSAGES)
 def messages():
     """The SMS the service has sent (and failed to send), newest first, by status and kind."""
     from hotline.notify.services import list_messages

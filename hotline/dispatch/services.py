@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from hotline.audit import record_access
@@ -102,9 +102,8 @@ class Reference:
 
 
 def reference() -> Reference:
-    """The active reference data; cached for the length of one HTTP request only."""
-    if has_request_context() and "hotline_dispatch_reference" in g:
-        return g.hotline_dispatch_reference
+    """The active reference data: the same answer in a request or a job (no per-request cache;
+    the typed part is built once per reference version)."""
     subject_categories = {
         row.code: row
         for row in db.session.scalars(
@@ -115,10 +114,7 @@ def reference() -> Reference:
         code: name for code, name in db.session.execute(sa.select(Street.code, Street.name).filter_by(active=True))
     }
     departments = {d.code: d for d in db.session.scalars(sa.select(Department).filter_by(active=True))}
-    ref = Reference(current_reference(), subject_categories, streets, departments)
-    if has_request_context():
-        g.hotline_dispatch_reference = ref
-    return ref
+    return Reference(current_reference(), subject_categories, streets, departments)
 
 
 def _unknown(values: Sequence[str] | None, known: Mapping[str, Any]) -> list[str]:

@@ -50,3 +50,17 @@ def test_typed_reference_is_built_once_per_reference_version(app):
     second = current_reference()
     assert second is not first and second.version == first.version + 1
     assert second.urgency_name("urgent") == "较急（改）" and current_reference() is second
+
+
+def test_dispatch_reads_the_same_reference_data_in_a_request_and_outside_one(app):
+    """No per-request cache (flask.g): a change made during a request is seen by the next read."""
+    from hotline.dispatch.services import reference
+    from hotline.reference.services import save_department
+
+    outside = reference()
+    with app.test_request_context("/"):
+        assert set(reference().departments) == set(outside.departments)
+        save_department("night_patrol", {"name": "夜间巡查队", "active": True}, new=True)
+        assert "night_patrol" in reference().departments
+        assert "night_patrol" in reference().typed.departments
+    assert "night_patrol" in reference().departments

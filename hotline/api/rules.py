@@ -30,7 +30,7 @@ def _now() -> datetime:
 class DispatchPreview(MethodView):
     decorators = [step_required(Step.PREVIEW_DISPATCH)]
 
-    @blp.arguments(PreviewSchema)
+    @blp.arguments(PreviewSchema(codes=services.reference_errors))
     @blp.response(200, DecisionSchema)
     def post(self, data):
         """What the rules in force would do with this ticket body, and why. Stores nothing."""

@@ -59,7 +59,7 @@ class Tickets(MethodView):
         return services.list_tickets(filters, actor=current_actor(), now=_now())
 
     @step_required(Step.CREATE_TICKET)
-    @blp.arguments(TicketCreateSchema)
+    @blp.arguments(TicketCreateSchema(codes=dispatch_services.reference_errors))
     @blp.response(201, TicketCreatedSchema)
     def post(self, data):
         """Register a report as a ticket and dispatch it by the rules in the same transaction.
@@ -85,7 +85,7 @@ class TicketDetail(MethodView):
         return services.get_ticket(ticket_id, actor=current_actor(), now=_now())
 
     @step_required(Step.COMPLETE_TICKET)
-    @blp.arguments(TicketPatchSchema)
+    @blp.arguments(TicketPatchSchema(codes=dispatch_services.reference_errors))
     @blp.response(200, TicketSchema)
     def patch(self, data, ticket_id):
         """Complete a `new` ticket (protection types, urgency, categories, location, child, reporter)."""

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.audit import record_access
-from hotline.dispatch.services import refresh_suggestion
+from hotline.dispatch.services import INVALID, reference_errors, refresh_suggestion
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
 from hotline.intake import calls
@@ -230,6 +230,9 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
     ``edited`` otherwise. Links any repeat the new facts reveal. Field names are recorded in the
     event, never the values (the timeline must not copy a child's details around).
     """
+    errors = reference_errors(data)  # the codes, for every caller (the schemas run no query)
+    if errors:
+        raise ValidationError(INVALID, errors)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("工单不存在 ticket not found")

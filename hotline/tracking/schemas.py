@@ -15,7 +15,6 @@ import hotline.bounds as bounds
 from hotline.models import Channel
 from hotline.tickets import lifecycle
 from hotline.tickets.enums import AssignmentStatus
-from hotline.tracking.related import related_tickets
 
 # A liaison's work lists (``GET /tickets?view=``): two are named after the assignment status they list.
 WORK_VIEWS = (AssignmentStatus.PENDING, "due_soon", "overdue", AssignmentStatus.RETURN_REQUESTED)
@@ -127,9 +126,8 @@ class TicketLocationSchema(ma.Schema):
 
 def _related(ticket: Any) -> list[dict[str, Any]]:
     """Links as the reader may see them: a ticket view carries its own (scoped) list; a bare
-    ticket is only ever answered to the center, which sees every link."""
-    scoped = getattr(ticket, "related", None)
-    return scoped if scoped is not None else related_tickets(ticket.id)
+    ticket is only ever answered to the center, which sees every link (``Ticket.related``)."""
+    return ticket.related or []
 
 
 class TicketSchema(ma.Schema):
@@ -313,15 +311,8 @@ class FeedbackItemSchema(ma.Schema):
 class FeedbackSchema(FeedbackItemSchema):
     """A feedback just given, with where its assignment and ticket now stand."""
 
-    assignment_status = ma.fields.Function(lambda f: _assignment_of(f).status)
-    ticket_status = ma.fields.Function(lambda f: _assignment_of(f).ticket.status)
-
-
-def _assignment_of(feedback: Any) -> Any:
-    from hotline.extensions import db
-    from hotline.models import Assignment
-
-    return db.session.get(Assignment, feedback.assignment_id)
+    assignment_status = ma.fields.Function(lambda f: f.assignment.status)
+    ticket_status = ma.fields.Function(lambda f: f.assignment.ticket.status)
 
 
 class ExtensionItemSchema(ma.Schema):

@@ -102,6 +102,7 @@ def log_call():
     """Register a call as a ticket; with ``?call_sid=`` the caller's number and history come
     from the call log. Dispatch runs in the same request (the rules, as previewed)."""
     from hotline.dispatch.schemas import TicketCreateSchema
+    from hotline.dispatch.services import reference_errors
     from hotline.intake.calls import list_calls
     from hotline.intake.tickets import create_ticket
 
@@ -114,7 +115,7 @@ def log_call():
             abort(400)
 
         def create():
-            data = TicketCreateSchema().load(payload(form))
+            data = TicketCreateSchema(codes=reference_errors).load(payload(form))
             channel = data.pop("channel")
             return create_ticket(data, channel=channel, actor=actor(), now=_now())
 
@@ -155,10 +156,10 @@ def preview():
     """The dispatch the rules would make for the form as it stands (an HTML fragment for fetch()).
     The same form-to-body mapping and preview service as a real submission; stores nothing."""
     from hotline.dispatch.schemas import PreviewSchema
-    from hotline.dispatch.services import preview_dispatch
+    from hotline.dispatch.services import preview_dispatch, reference_errors
 
     form = _call_form(None)
     body = payload(form)
     body.pop("call_sid", None)
-    ok, decision, problems = attempt(None, lambda: preview_dispatch(PreviewSchema().load(body)))
+    ok, decision, problems = attempt(None, lambda: preview_dispatch(PreviewSchema(codes=reference_errors).load(body)))
     return render_template("operator/_preview.html", decision=decision, problems=problems, ok=ok)

@@ -243,6 +243,7 @@ def _body(form: FlaskForm, schema) -> dict[str, Any]:
 @page_step(Step.COMPLETE_TICKET)
 def complete(ticket_id: int):
     """Fill in what the caller could not give on a ``new`` ticket (the suggestion follows)."""
+    from hotline.dispatch.services import reference_errors
     from hotline.intake.schemas import TicketPatchSchema
     from hotline.intake.services import complete_ticket
 
@@ -251,7 +252,9 @@ def complete(ticket_id: int):
         ticket_id,
         "complete",
         form,
-        lambda f: complete_ticket(ticket_id, TicketPatchSchema().load(payload(f)), actor=actor(), now=_now()),
+        lambda f: complete_ticket(
+            ticket_id, TicketPatchSchema(codes=reference_errors).load(payload(f)), actor=actor(), now=_now()
+        ),
         _("The ticket is completed; check the suggestion and dispatch it."),
         paths=REPORT_PATHS,
     )

@@ -16,6 +16,7 @@ from rq import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from hotline.config import DEFAULT_SMS_RETRY_INTERVALS
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
 from hotline.queues import NOTIFICATIONS, enqueue
@@ -50,12 +51,9 @@ def add_message(
     return message
 
 
-DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600)
-
-
 def retry_intervals() -> list[int]:
     """Seconds before each retry of a failed send (``HOTLINE_SMS_RETRY_INTERVALS``)."""
-    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_RETRY_INTERVALS)
+    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_SMS_RETRY_INTERVALS)
 
 
 def _retry() -> Retry:

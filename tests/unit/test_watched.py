@@ -30,6 +30,7 @@ CASES = [
     ("return_requested", None, DeadlineKind.SIGN),  # no recorded state: the stricter clock
     ("returned", None, None),
     ("completed", None, None),
+    ("withdrawn", None, None),  # taken off the ticket by the center: no clock runs
 ]
 
 

@@ -14,6 +14,8 @@ from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PUBLIC_RATE_LIMIT = "10 per minute;100 per day"
+# Seconds between the retries of a failed SMS send; the one copy (the outbox reads the config).
+DEFAULT_SMS_RETRY_INTERVALS = (10, 30, 120, 600)
 
 
 def _split(value: str | None) -> list[str]:
@@ -48,7 +50,7 @@ def from_environment(instance_path: Path) -> dict:
         "HOTLINE_SEND_LEASE_SECONDS": int(env.get("HOTLINE_SEND_LEASE_SECONDS") or 60),
         # Seconds between the retries of a failed SMS send (RQ Retry); the row fails after the last.
         "HOTLINE_SMS_RETRY_INTERVALS": [int(v) for v in _split(env.get("HOTLINE_SMS_RETRY_INTERVALS"))]
-        or [10, 30, 120, 600],
+        or list(DEFAULT_SMS_RETRY_INTERVALS),
         # Unset: the local web server, on the port `make run` serves (honcho gives every process
         # its own PORT, so the Makefile passes the web's one on as HOTLINE_WEB_PORT).
         "HOTLINE_PUBLIC_URL": (

@@ -223,6 +223,9 @@ class Ticket(db.Model):
     dispatch_explanation: Mapped[str | None] = mapped_column(sa.Text)
     dispatch_suggestion: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     rules_version: Mapped[int | None]
+    # The sign-for and feedback policies applied at dispatch (the urgency's, or the matching
+    # rule's own for it): a reopen and extension days follow the same policies.
+    deadline_policy: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     repeat_flag: Mapped[bool] = mapped_column(default=False)
     # Normalised match keys for repeat reports (hotline.intake.repeats.match_keys), indexed so
     # finding earlier reports about the same child, address or reporter is an index look-up.
@@ -244,8 +247,31 @@ class Ticket(db.Model):
         back_populates="ticket", order_by="Assignment.id", cascade="all, delete-orphan"
     )
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id", viewonly=True)
+    # Repeat-report links either way (read only: hotline.intake.repeats writes TicketLink rows).
+    links_out: Mapped[list[TicketLink]] = relationship(foreign_keys="TicketLink.ticket_id", viewonly=True)
+    links_in: Mapped[list[TicketLink]] = relationship(foreign_keys="TicketLink.related_ticket_id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def related(self) -> list[dict[str, Any]]:
+        """Every ticket linked to this one, either way, newest first: what the center sees
+        (a reader's own view is narrowed by ``hotline.tracking.related.related_tickets``)."""
+        pairs = [(link.related_ticket, link) for link in self.links_out]
+        pairs += [(link.ticket, link) for link in self.links_in]
+        pairs.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
+        return [
+            {
+                "id": other.id,
+                "number": other.number,
+                "status": other.status,
+                "channel": other.channel,
+                "created_at": other.created_at,
+                "reason": link.reason,
+                "linked_at": link.created_at,
+            }
+            for other, link in pairs
+        ]
 
 
 class TicketLink(db.Model):
@@ -259,6 +285,9 @@ class TicketLink(db.Model):
     related_ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(foreign_keys=[ticket_id], viewonly=True, lazy="joined")
+    related_ticket: Mapped[Ticket] = relationship(foreign_keys=[related_ticket_id], viewonly=True, lazy="joined")
 
 
 class Assignment(db.Model):
@@ -316,6 +345,7 @@ class Feedback(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship(viewonly=True)
+    assignment: Mapped[Assignment] = relationship(viewonly=True)
 
 
 class Extension(db.Model):

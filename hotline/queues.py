@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 
 from hotline.errors import EmbeddedRedisUnavailable
 
@@ -29,8 +29,6 @@ NOTIFICATIONS = "notifications"
 CHASER = "chaser"
 DEFAULT = "default"
 QUEUE_NAMES = (SWEEP, NOTIFICATIONS, CHASER, DEFAULT)  # a worker takes from the first non-empty one
-
-SEND_RETRY = Retry(max=4, interval=[10, 30, 120, 600])
 
 
 def embedded_socket(instance_path: str | Path) -> Path:

@@ -141,6 +141,9 @@ def _reset(app) -> None:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
             append_only.install(conn)
     get_redis(app).flushdb()
+    from hotline.reference.services import forget_reference
+
+    forget_reference()  # the emptied database counts its reference versions from 0 again
 
 
 @pytest.fixture

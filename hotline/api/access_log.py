@@ -7,15 +7,15 @@ from flask_smorest import Blueprint
 
 from hotline.audit.schemas import AccessLogListSchema, AccessLogQuerySchema
 from hotline.audit.services import list_access_log
-from hotline.auth.access import roles_required
-from hotline.models import Role
+from hotline.auth.access import step_required
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_access_log", __name__, url_prefix="/api/v1", description="Audit 访问记录")
 
 
 @blp.route("/access-log")
 class AccessLogList(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.AUDIT)]
 
     @blp.arguments(AccessLogQuerySchema, location="query")
     @blp.response(200, AccessLogListSchema)

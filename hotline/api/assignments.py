@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import current_actor, roles_required
-from hotline.models import Role
+from hotline.auth.access import current_actor, step_required
+from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
     AssignmentStepSchema,
@@ -24,9 +24,6 @@ from hotline.tracking.schemas import (
 
 blp = Blueprint("api_assignments", __name__, url_prefix="/api/v1", description="Assignments 派单办理")
 
-LIAISON = (Role.LIAISON,)
-DECIDERS = (Role.OPERATOR, Role.SUPERVISOR)  # returns, withdraw
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -34,7 +31,7 @@ def _now() -> datetime:
 
 @blp.route("/assignments/<int:assignment_id>/accept")
 class AssignmentAccept(MethodView):
-    decorators = [roles_required(*LIAISON)]
+    decorators = [step_required(Step.WORK)]
 
     @blp.response(200, AssignmentStepSchema)
     def post(self, assignment_id):
@@ -44,7 +41,7 @@ class AssignmentAccept(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/return")
 class AssignmentReturn(MethodView):
-    decorators = [roles_required(*LIAISON)]
+    decorators = [step_required(Step.WORK)]
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, AssignmentStepSchema)
@@ -55,7 +52,7 @@ class AssignmentReturn(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/return/approve")
 class AssignmentReturnApprove(MethodView):
-    decorators = [roles_required(*DECIDERS)]
+    decorators = [step_required(Step.DECIDE_RETURN)]
 
     @blp.arguments(OptionalReasonSchema)
     @blp.response(200, AssignmentStepSchema)
@@ -66,7 +63,7 @@ class AssignmentReturnApprove(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/return/reject")
 class AssignmentReturnReject(MethodView):
-    decorators = [roles_required(*DECIDERS)]
+    decorators = [step_required(Step.DECIDE_RETURN)]
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, AssignmentStepSchema)
@@ -77,7 +74,7 @@ class AssignmentReturnReject(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/withdraw")
 class AssignmentWithdraw(MethodView):
-    decorators = [roles_required(*DECIDERS)]
+    decorators = [step_required(Step.WITHDRAW)]
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, AssignmentStepSchema)
@@ -89,7 +86,7 @@ class AssignmentWithdraw(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/feedback")
 class AssignmentFeedback(MethodView):
-    decorators = [roles_required(Role.LIAISON, Role.SUPERVISOR)]
+    decorators = [step_required(Step.FEEDBACK)]
 
     @blp.arguments(FeedbackCreateSchema)
     @blp.response(201, FeedbackSchema)
@@ -111,7 +108,7 @@ class AssignmentFeedback(MethodView):
 
 @blp.route("/assignments/<int:assignment_id>/extensions")
 class AssignmentExtensions(MethodView):
-    decorators = [roles_required(*LIAISON)]
+    decorators = [step_required(Step.WORK)]
 
     @blp.arguments(ExtensionCreateSchema)
     @blp.response(201, ExtensionSchema)

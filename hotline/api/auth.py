@@ -9,9 +9,10 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, bearer_token, current_actor, roles_required
+from hotline.auth.access import bearer_token, current_actor, step_required
 from hotline.auth.limits import sign_in_limits
 from hotline.auth.services import issue_token, revoke_token
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Sign-in 登录")
 
@@ -49,7 +50,7 @@ class Tokens(MethodView):
 
 @blp.route("/auth/tokens/current")
 class CurrentToken(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.ME)]
 
     @blp.response(204)
     def delete(self):
@@ -59,7 +60,7 @@ class CurrentToken(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.ME)]
 
     @blp.response(200, MeSchema)
     def get(self):

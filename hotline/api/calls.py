@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import CENTER, current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
 from hotline.intake import calls
 from hotline.intake.schemas import CallContextSchema, CallListSchema, CallQuerySchema, CallSchema
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Call log 来电记录")
 
@@ -20,7 +21,7 @@ def _now() -> datetime:
 
 @blp.route("/calls")
 class Calls(MethodView):
-    decorators = [roles_required(*CENTER)]
+    decorators = [step_required(Step.CALLS)]
 
     @blp.arguments(CallQuerySchema, location="query")
     @blp.response(200, CallListSchema)
@@ -31,7 +32,7 @@ class Calls(MethodView):
 
 @blp.route("/calls/<string:call_sid>")
 class CallDetail(MethodView):
-    decorators = [roles_required(*CENTER)]
+    decorators = [step_required(Step.CALLS)]
 
     @blp.response(200, CallSchema)
     def get(self, call_sid):
@@ -41,7 +42,7 @@ class CallDetail(MethodView):
 
 @blp.route("/calls/<string:call_sid>/called-back")
 class CalledBack(MethodView):
-    decorators = [roles_required(*CENTER)]
+    decorators = [step_required(Step.CALLS)]
 
     @blp.response(200, CallSchema)
     def post(self, call_sid):
@@ -51,7 +52,7 @@ class CalledBack(MethodView):
 
 @blp.route("/calls/<string:call_sid>/context")
 class CallContext(MethodView):
-    decorators = [roles_required(*CENTER)]
+    decorators = [step_required(Step.CALLS)]
 
     @blp.response(200, CallContextSchema)
     def get(self, call_sid):

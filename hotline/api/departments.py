@@ -5,23 +5,23 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
+from hotline.auth.access import step_required
 from hotline.escalation.schemas import DepartmentContactsSchema
-from hotline.models import Role
 from hotline.notify.contacts import department_contacts, set_department_contacts
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_departments", __name__, url_prefix="/api/v1", description="Departments 部门")
 
 
 @blp.route("/departments/<code>/contacts")
 class DepartmentContacts(MethodView):
-    @roles_required(Role.SUPERVISOR, Role.ADMIN)
+    @step_required(Step.READ_CONTACTS)
     @blp.response(200, DepartmentContactsSchema)
     def get(self, code):
         """A department's head and liaison phones (who the ladder's SMS reach)."""
         return department_contacts(code)
 
-    @roles_required(Role.ADMIN)
+    @step_required(Step.ADMINISTER)
     @blp.arguments(DepartmentContactsSchema)
     @blp.response(200, DepartmentContactsSchema)
     def put(self, data, code):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, current_actor, roles_required
-from hotline.models import Role
+from hotline.auth.access import current_actor, step_required
+from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
     ExtensionApproveSchema,
@@ -20,8 +20,6 @@ from hotline.tracking.schemas import (
 
 blp = Blueprint("api_extensions", __name__, url_prefix="/api/v1", description="Extensions 延期")
 
-SUPERVISOR = (Role.SUPERVISOR,)
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -29,7 +27,7 @@ def _now() -> datetime:
 
 @blp.route("/extensions")
 class Extensions(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.LIST_EXTENSIONS)]
 
     @blp.arguments(ExtensionQuerySchema, location="query")
     @blp.response(200, ExtensionListSchema)
@@ -42,7 +40,7 @@ class Extensions(MethodView):
 
 @blp.route("/extensions/<int:extension_id>/approve")
 class ExtensionApprove(MethodView):
-    decorators = [roles_required(*SUPERVISOR)]
+    decorators = [step_required(Step.DECIDE_EXTENSION)]
 
     @blp.arguments(ExtensionApproveSchema)
     @blp.response(200, ExtensionSchema)
@@ -56,7 +54,7 @@ class ExtensionApprove(MethodView):
 
 @blp.route("/extensions/<int:extension_id>/reject")
 class ExtensionReject(MethodView):
-    decorators = [roles_required(*SUPERVISOR)]
+    decorators = [step_required(Step.DECIDE_EXTENSION)]
 
     @blp.arguments(OptionalReasonSchema)
     @blp.response(200, ExtensionSchema)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
-from hotline.models import Role
+from hotline.auth.access import step_required
 from hotline.notify.schemas import MessageListSchema, MessageQuerySchema, MessageSchema, TestMessageSchema
 from hotline.notify.services import list_messages, queue_test_message
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_messages", __name__, url_prefix="/api/v1", description="Notifications 通知短信")
 
 
 @blp.route("/messages")
 class Messages(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.READ_MESSAGES)]
 
     @blp.arguments(MessageQuerySchema, location="query")
     @blp.response(200, MessageListSchema)
@@ -26,7 +26,7 @@ class Messages(MethodView):
 
 @blp.route("/messages/test")
 class TestMessage(MethodView):
-    decorators = [roles_required(Role.ADMIN)]
+    decorators = [step_required(Step.ADMINISTER)]
 
     @blp.arguments(TestMessageSchema)
     @blp.response(201, MessageSchema)

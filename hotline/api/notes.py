@@ -12,7 +12,8 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
+from hotline.tickets.permissions import Step
 from hotline.tracking import notes
 from hotline.tracking.schemas import AttachmentSchema, NoteCreateSchema, NoteItemSchema
 from hotline.uploads import allow_upload
@@ -32,7 +33,7 @@ def _now() -> datetime:
 
 @blp.route("/tickets/<int:ticket_id>/notes")
 class TicketNotes(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.NOTE)]
 
     @blp.arguments(NoteCreateSchema)
     @blp.response(201, NoteItemSchema)
@@ -45,7 +46,7 @@ class TicketNotes(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/attachments")
 class TicketAttachments(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.NOTE)]
 
     @blp.doc(
         requestBody={
@@ -83,7 +84,7 @@ allow_upload("api_notes.TicketAttachments", notes.UPLOAD_BODY_BYTES)
 
 @blp.route("/attachments/<int:attachment_id>")
 class AttachmentFile(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.NOTE)]
 
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
     @blp.alt_response(404, description="No such attachment, or its ticket is not one the caller may read")

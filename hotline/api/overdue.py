@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
+from hotline.auth.access import step_required
 from hotline.escalation.overdue import overdue_queue
 from hotline.escalation.schemas import OverdueListSchema, OverdueQuerySchema
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_overdue", __name__, url_prefix="/api/v1", description="Overdue queue 超期督办")
 
 
 @blp.route("/overdue")
 class Overdue(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.SUPERVISE)]
 
     @blp.arguments(OverdueQuerySchema, location="query")
     @blp.response(200, OverdueListSchema)

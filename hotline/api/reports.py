@@ -8,6 +8,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from hotline.dispatch.services import reference_errors
 from hotline.intake import reports
 from hotline.intake.reports import public_budget
 from hotline.intake.schemas import ReportCreatedSchema, ReportCreateSchema, ReportStatusSchema
@@ -26,7 +27,7 @@ class Reports(MethodView):
     # Per client address, counted in Redis so every web process shares the budget.
     decorators = [public_budget()]
 
-    @blp.arguments(ReportCreateSchema)
+    @blp.arguments(ReportCreateSchema(codes=reference_errors))
     @blp.response(201, ReportCreatedSchema)
     def post(self, data):
         """A public report (no sign-in). Answers the tracking code and the secret, shown once."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
 from hotline.dispatch import services
 from hotline.dispatch.schemas import (
     DecisionSchema,
@@ -17,7 +17,7 @@ from hotline.dispatch.schemas import (
     RulesUpdateSchema,
     RuleVersionListSchema,
 )
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_rules", __name__, url_prefix="/api/v1", description="Dispatch rules 派单规则")
 
@@ -28,9 +28,9 @@ def _now() -> datetime:
 
 @blp.route("/dispatch/preview")
 class DispatchPreview(MethodView):
-    decorators = [roles_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.PREVIEW_DISPATCH)]
 
-    @blp.arguments(PreviewSchema)
+    @blp.arguments(PreviewSchema(codes=services.reference_errors))
     @blp.response(200, DecisionSchema)
     def post(self, data):
         """What the rules in force would do with this ticket body, and why. Stores nothing."""
@@ -39,14 +39,14 @@ class DispatchPreview(MethodView):
 
 @blp.route("/rules")
 class Rules(MethodView):
-    @roles_required(Role.SUPERVISOR, Role.ADMIN)
+    @step_required(Step.READ_RULES)
     @blp.arguments(RulesQuerySchema, location="query")
     @blp.response(200, RulesSchema)
     def get(self, args):
         """The dispatch rules in force (or `?version=N`, an earlier version)."""
         return services.get_rules(args.get("version"))
 
-    @roles_required(Role.ADMIN)
+    @step_required(Step.EDIT_RULES)
     @blp.arguments(RulesUpdateSchema)
     @blp.response(200, RulesSchema)
     def put(self, data):
@@ -61,7 +61,7 @@ class Rules(MethodView):
 
 @blp.route("/rules/versions")
 class RuleVersions(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.READ_RULES)]
 
     @blp.response(200, RuleVersionListSchema)
     def get(self):

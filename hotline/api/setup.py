@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
-from hotline.models import Role
+from hotline.auth.access import step_required
 from hotline.setup.checks import setup_warnings
 from hotline.setup.schemas import SetupSchema
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_setup", __name__, url_prefix="/api/v1", description="Set-up 安装检查")
 
 
 @blp.route("/setup")
 class Setup(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.READ_SETUP)]
 
     @blp.response(200, SetupSchema)
     def get(self):

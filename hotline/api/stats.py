@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
-from hotline.models import Role
+from hotline.auth.access import step_required
 from hotline.reporting import services
 from hotline.reporting.schemas import StatsQuerySchema, StatsSchema
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1", description="Figures 统计")
 
@@ -21,7 +21,7 @@ def _now() -> datetime:
 
 @blp.route("/stats")
 class Stats(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.SUPERVISE)]
 
     @blp.arguments(StatsQuerySchema, location="query")
     @blp.response(200, StatsSchema)

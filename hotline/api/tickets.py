@@ -15,14 +15,14 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
 from hotline.dispatch import services as dispatch_services
 from hotline.dispatch.schemas import DispatchSchema, TicketCreateSchema
 from hotline.intake import recordings
 from hotline.intake import services as intake_services
 from hotline.intake.schemas import TicketPatchSchema
 from hotline.intake.tickets import create_ticket
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
     NoteSchema,
@@ -38,9 +38,6 @@ from hotline.tracking.schemas import (
 
 blp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets 工单")
 
-DECIDERS = (Role.OPERATOR, Role.SUPERVISOR)  # revisits, cancels
-SUPERVISOR = (Role.SUPERVISOR,)
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -48,7 +45,7 @@ def _now() -> datetime:
 
 @blp.route("/tickets")
 class Tickets(MethodView):
-    @roles_required(*STAFF)
+    @step_required(Step.LIST_TICKETS)
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketListSchema)
     def get(self, filters):
@@ -61,8 +58,8 @@ class Tickets(MethodView):
         """
         return services.list_tickets(filters, actor=current_actor(), now=_now())
 
-    @roles_required(Role.OPERATOR)
-    @blp.arguments(TicketCreateSchema)
+    @step_required(Step.CREATE_TICKET)
+    @blp.arguments(TicketCreateSchema(codes=dispatch_services.reference_errors))
     @blp.response(201, TicketCreatedSchema)
     def post(self, data):
         """Register a report as a ticket and dispatch it by the rules in the same transaction.
@@ -77,7 +74,7 @@ class Tickets(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>")
 class TicketDetail(MethodView):
-    @roles_required(*STAFF)
+    @step_required(Step.READ_TICKET)
     @blp.response(200, TicketDetailSchema)
     def get(self, ticket_id):
         """The full ticket with its timeline. Every read is recorded (who, when, which ticket).
@@ -87,8 +84,8 @@ class TicketDetail(MethodView):
         """
         return services.get_ticket(ticket_id, actor=current_actor(), now=_now())
 
-    @roles_required(Role.OPERATOR, Role.SUPERVISOR)
-    @blp.arguments(TicketPatchSchema)
+    @step_required(Step.COMPLETE_TICKET)
+    @blp.arguments(TicketPatchSchema(codes=dispatch_services.reference_errors))
     @blp.response(200, TicketSchema)
     def patch(self, data, ticket_id):
         """Complete a `new` ticket (protection types, urgency, categories, location, child, reporter)."""
@@ -97,7 +94,7 @@ class TicketDetail(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/recording")
 class TicketRecording(MethodView):
-    decorators = [roles_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.LISTEN_RECORDING)]
 
     @blp.doc(responses={"200": {"description": "the voicemail audio", "content": {"audio/mpeg": {}}}})
     def get(self, ticket_id):
@@ -109,7 +106,7 @@ class TicketRecording(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/dispatch")
 class TicketDispatch(MethodView):
-    decorators = [roles_required(Role.OPERATOR, Role.SUPERVISOR)]
+    decorators = [step_required(Step.DISPATCH)]
 
     @blp.arguments(DispatchSchema)
     @blp.response(200, TicketSchema)
@@ -127,7 +124,7 @@ class TicketDispatch(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/close")
 class TicketClose(MethodView):
-    decorators = [roles_required(*SUPERVISOR)]
+    decorators = [step_required(Step.CLOSE)]
 
     @blp.arguments(NoteSchema)
     @blp.response(200, TicketSummarySchema)
@@ -138,7 +135,7 @@ class TicketClose(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/reopen")
 class TicketReopen(MethodView):
-    decorators = [roles_required(*SUPERVISOR)]
+    decorators = [step_required(Step.REOPEN)]
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, TicketSummarySchema)
@@ -149,7 +146,7 @@ class TicketReopen(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/revisit")
 class TicketRevisit(MethodView):
-    decorators = [roles_required(*DECIDERS)]
+    decorators = [step_required(Step.REVISIT)]
 
     @blp.arguments(RevisitSchema)
     @blp.response(200, TicketSummarySchema)
@@ -160,7 +157,7 @@ class TicketRevisit(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/cancel")
 class TicketCancel(MethodView):
-    decorators = [roles_required(*DECIDERS)]
+    decorators = [step_required(Step.CANCEL)]
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, TicketSummarySchema)

@@ -12,9 +12,11 @@ from flask_login import current_user
 from hotline.auth.services import user_for_token
 from hotline.errors import Forbidden, Unauthorized
 from hotline.models import Role, User
+from hotline.tickets.permissions import PERMISSIONS, Step
 
 STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
 CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+STEP_ATTRIBUTE = "hotline_step"  # on a guarded view: the step of hotline.tickets.permissions it takes
 
 
 def bearer_token() -> str | None:
@@ -62,6 +64,18 @@ def roles_required(*roles: str) -> Callable:
             return view(*args, **kwargs)
 
         wrapper.hotline_roles = allowed  # lets the request guard authenticate before reading the body
+        return wrapper
+
+    return decorator
+
+
+def step_required(step: Step) -> Callable:
+    """Guard an API view with the roles ``PERMISSIONS`` gives ``step`` (401, then 403)."""
+    guard = roles_required(*PERMISSIONS[step])
+
+    def decorator(view: Callable) -> Callable:
+        wrapper = guard(view)
+        setattr(wrapper, STEP_ATTRIBUTE, step)
         return wrapper
 
     return decorator

@@ -16,7 +16,6 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -140,11 +139,10 @@ class _VisitPass:
     def _announce(self, child: ChildFile, due: datetime, rung: Rung, skipped: list[int]) -> None:
         office = self.directory.by_code.get(child.bureau)
         phones = self.directory.phones(rung.to, office)
-        local = due.astimezone(ZoneInfo(self.ladder.tz))
         body = templates.render(
             _template(rung.level),
             number=child.number or f"#{child.id}",
-            due=f"{local.month}月{local.day}日{local:%H:%M}",
+            due=templates.local_time(due, self.ladder.tz),
             bureau=office.name if office else child.bureau,
             level=str(rung.level),
         )

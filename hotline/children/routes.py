@@ -14,7 +14,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import STAFF, current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
 from hotline.children import importing, services
 from hotline.children.schemas import (
     ChildFileCreateSchema,
@@ -32,12 +32,10 @@ from hotline.children.schemas import (
     VisitCreatedSchema,
     VisitCreateSchema,
 )
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 from hotline.uploads import allow_upload
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1", description="Children's files 专项档案 and visits 定期走访")
-
-OPENERS = (Role.OPERATOR, Role.SUPERVISOR, Role.LIAISON)
 
 
 @blp.after_request
@@ -52,14 +50,14 @@ def _now() -> datetime:
 
 @blp.route("/children")
 class Children(MethodView):
-    @roles_required(*STAFF)
+    @step_required(Step.READ_CHILDREN)
     @blp.arguments(ChildFileQuerySchema, location="query")
     @blp.response(200, ChildFileListSchema)
     def get(self, filters):
         """Files the caller may see, late visits first (a street office: its street's; other departments: 403)."""
         return services.list_files(filters, actor=current_actor(), now=_now())
 
-    @roles_required(*OPENERS)
+    @step_required(Step.OPEN_CHILD_FILE)
     @blp.arguments(ChildFileCreateSchema)
     @blp.response(201, ChildFileSchema)
     def post(self, data):
@@ -69,7 +67,7 @@ class Children(MethodView):
 
 @blp.route("/children/<int:child_id>")
 class Child(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.KEEP_CHILD_FILE)]
 
     @blp.response(200, ChildFileDetailSchema)
     def get(self, child_id):
@@ -85,7 +83,7 @@ class Child(MethodView):
 
 @blp.route("/children/<int:child_id>/close")
 class ChildClose(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.KEEP_CHILD_FILE)]
 
     @blp.arguments(CloseSchema)
     @blp.response(200, ChildFileSchema)
@@ -96,7 +94,7 @@ class ChildClose(MethodView):
 
 @blp.route("/children/<int:child_id>/visits")
 class ChildVisits(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.KEEP_CHILD_FILE)]
 
     @blp.arguments(VisitCreateSchema)
     @blp.response(201, VisitCreatedSchema)
@@ -111,7 +109,7 @@ class ChildVisits(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/child")
 class TicketChild(MethodView):
-    decorators = [roles_required(*STAFF)]
+    decorators = [step_required(Step.KEEP_CHILD_FILE)]
 
     @blp.response(200, SuggestionsSchema)
     def get(self, ticket_id):
@@ -127,7 +125,7 @@ class TicketChild(MethodView):
 
 @blp.route("/children/import")
 class ChildImport(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.IMPORT_CHILDREN)]
 
     @blp.arguments(SurveyUploadSchema, location="files")
     @blp.response(200, ImportResultSchema)
@@ -145,7 +143,7 @@ allow_upload("children.ChildImport", "HOTLINE_IMPORT_MAX_BYTES")
 
 @blp.route("/children/import/template")
 class ChildImportTemplate(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.IMPORT_CHILDREN)]
 
     @blp.arguments(TemplateQuerySchema, location="query")
     @blp.response(200, description="the empty survey sheet (XLSX, or CSV with `format=csv`)")

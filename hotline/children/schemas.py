@@ -15,6 +15,7 @@ from hotline.children.schedule import FUTURE_SLACK_SECONDS
 from hotline.codes import code_field, code_list
 from hotline.dispatch.schemas import DESCRIPTION
 from hotline.intake.schemas import StorableTextSchema
+from hotline.tickets.enums import DEFAULT_URGENCY
 
 NAME = validate.Length(min=1, max=100, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
@@ -98,7 +99,7 @@ class ReferSchema(ma.Schema):
         validate=validate.Length(min=1, max=10, error="至少选择一种保护类型 at least one protection type is required"),
     )
     description = ma.fields.String(required=True, validate=DESCRIPTION)
-    urgency = code_field("urgencies", load_default="normal")
+    urgency = code_field("urgencies", load_default=DEFAULT_URGENCY)
 
 
 class VisitCreateSchema(StorableTextSchema):

@@ -24,7 +24,7 @@ from hotline.errors import Conflict, Forbidden, NotFound, ValidationError
 from hotline.extensions import db
 from hotline.models import Role, Street, Ticket, User
 from hotline.pagination import paginate
-from hotline.reference.services import code_set, setting
+from hotline.reference.services import code_set, current_reference, setting
 from hotline.tracking import scoping
 
 INVALID = "输入有误 Validation failed"
@@ -456,7 +456,7 @@ def _file_from_ticket(ticket: Ticket, data: Mapping[str, Any], *, actor: User, n
         "street": ticket.street_code,
         "address": ticket.address,
         "situations": situations,
-        "risk": data.get("risk") or ("high" if ticket.urgency == "emergency" else "medium"),
+        "risk": data.get("risk") or ("high" if current_reference().is_emergency(ticket.urgency) else "medium"),
         "visit_every_days": data.get("visit_every_days"),
     }
     _check_codes({"situations": situations}, errors)

@@ -14,7 +14,7 @@ a lead department wins (first match). A rule is a JSON object::
         "other_protection_types": ["mental"],   # any of the ticket's non-primary types is one of these
         "subject_categories": ["street_child"], # any of the ticket's categories is one of these
         "streets": ["jiangyuan"],               # the child's street is one of these
-        "urgencies": ["emergency"],             # the ticket's urgency is one of these
+        "urgencies": ["urgent"],                # the ticket's urgency is one of these
         "channels": ["phone"]                   # the ticket's channel is one of these
       },
       "then": {

@@ -1,12 +1,14 @@
 """Ticket bodies in, tickets out, dispatch and rules.
 
-The API bodies refuse unknown fields (422 naming them). Codes are checked against the
-reference data in the database by ``hotline.dispatch.services.reference_errors``, called
-from a schema validator so that one 422 names every bad field at once.
+The API bodies refuse unknown fields (422 naming them). The schemas run no query: a route
+gives a body schema its code checker (``codes=hotline.dispatch.services.reference_errors``),
+which its validator calls beside the field checks, so that one 422 names every bad field at
+once; the services check the codes again for every other caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -32,13 +34,21 @@ DESCRIPTION = validate.Length(min=10, max=5000, error="须为 {min}–{max} 个�
 # --- pieces of a report (the intake helper builds the public ReportCreateSchema from these) --
 
 
+CodeChecker = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
 class CodesCheckedSchema(ma.Schema):
-    """Runs the reference-data check on whatever fields loaded, beside the field errors."""
+    """Runs the reference-data check it is given (``codes``) on whatever fields loaded, beside
+    the field errors; without one it checks shapes only."""
+
+    def __init__(self, *args: Any, codes: CodeChecker | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.codes = codes
 
     @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
     def _known_codes(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
-        from hotline.dispatch.services import reference_errors
-
+        if self.codes is None:
+            return
         # A list with a bad item loads only its good items, and its errors are keyed by item
         # index: check only lists that loaded whole, so one field never mixes both kinds.
         original = original if isinstance(original, dict) else {}
@@ -48,7 +58,7 @@ class CodesCheckedSchema(ma.Schema):
             if not isinstance(value, list)
             or (isinstance(original.get(name), list) and len(original[name]) == len(value))
         }
-        errors = reference_errors(checked)
+        errors = self.codes(checked)
         if errors:
             raise ma.ValidationError(errors)
 

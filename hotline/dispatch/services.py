@@ -18,10 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from hotline.audit import record_access
@@ -42,15 +41,18 @@ from hotline.models import (
 from hotline.notify import templates
 from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
+from hotline.reference.services import current_reference
 from hotline.tickets import lifecycle
 from hotline.tickets.calendar import due_at
+from hotline.tickets.enums import AssignmentStatus
 from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
+from hotline.tickets.reference import ProtectionType, Urgency
+from hotline.tickets.reference import Reference as TypedReference
 from hotline.tracking import transitions
 
 log = logging.getLogger(__name__)
 
 CHANNELS = tuple(c.value for c in Channel)
-DEFAULT_URGENCY = "normal"  # the deadlines of a ticket dispatched without an urgency
 INVALID = "输入有误 Validation failed"
 
 
@@ -59,13 +61,22 @@ INVALID = "输入有误 Validation failed"
 
 @dataclass
 class Reference:
-    """The code lists a ticket is checked against, loaded in three queries."""
+    """The code lists a ticket is checked against: the typed reference data of the version in
+    force (urgencies, protection types), and the subject categories, streets and department
+    rows dispatch assigns to."""
 
-    protection_types: dict[str, ReferenceCode]
+    typed: TypedReference
     subject_categories: dict[str, ReferenceCode]
-    urgencies: dict[str, ReferenceCode]
     streets: dict[str, str]
     departments: dict[str, Department]
+
+    @property
+    def urgencies(self) -> Mapping[str, Urgency]:
+        return self.typed.urgencies
+
+    @property
+    def protection_types(self) -> Mapping[str, ProtectionType]:
+        return self.typed.protection_types
 
     def known(self) -> dict[str, set[str]]:
         return {
@@ -87,25 +98,23 @@ class Reference:
         }
 
     def policy(self, urgency: str | None) -> dict[str, Any]:
-        row = self.urgencies.get(urgency or DEFAULT_URGENCY) or self.urgencies[DEFAULT_URGENCY]
-        return {"sign": row.data["sign"], "feedback": row.data["feedback"]}
+        return dict(self.typed.deadline_urgency(urgency).policy())
 
 
 def reference() -> Reference:
-    """The active reference data; cached for the length of one HTTP request only."""
-    if has_request_context() and "hotline_dispatch_reference" in g:
-        return g.hotline_dispatch_reference
-    codes: dict[str, dict[str, ReferenceCode]] = {"protection_type": {}, "subject_category": {}, "urgency": {}}
-    for row in db.session.scalars(sa.select(ReferenceCode).order_by(ReferenceCode.kind, ReferenceCode.position)):
-        codes.setdefault(row.kind, {})[row.code] = row
+    """The active reference data: the same answer in a request or a job (no per-request cache;
+    the typed part is built once per reference version)."""
+    subject_categories = {
+        row.code: row
+        for row in db.session.scalars(
+            sa.select(ReferenceCode).filter_by(kind="subject_category").order_by(ReferenceCode.position)
+        )
+    }
     streets = {
         code: name for code, name in db.session.execute(sa.select(Street.code, Street.name).filter_by(active=True))
     }
     departments = {d.code: d for d in db.session.scalars(sa.select(Department).filter_by(active=True))}
-    ref = Reference(codes["protection_type"], codes["subject_category"], codes["urgency"], streets, departments)
-    if has_request_context():
-        g.hotline_dispatch_reference = ref
-    return ref
+    return Reference(current_reference(), subject_categories, streets, departments)
 
 
 def _unknown(values: Sequence[str] | None, known: Mapping[str, Any]) -> list[str]:
@@ -207,7 +216,7 @@ def route_new_ticket(ticket: Ticket, *, auto_dispatch: bool, actor: User | None,
         _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
     else:
         ticket.dispatch_suggestion = _suggestion(decision, version)
-    if ticket.urgency == "emergency":
+    if ref.typed.is_emergency(ticket.urgency):
         _alert_duty_phones(ticket, ref)
 
 
@@ -225,8 +234,7 @@ def _suggestion(decision: rules_module.Decision, version: int | None) -> dict[st
 def _alert_duty_phones(ticket: Ticket, ref: Reference) -> None:
     body = templates.render(
         "alert",
-        number=ticket.number,
-        urgency=_urgency_name(ref, ticket.urgency),
+        **templates.ticket_fields(ticket, ref.typed, current_app.config["HOTLINE_TIMEZONE"]),
         status="已派单" if ticket.status != "new" else "待派单",
         link=_ticket_link(ticket),
     )
@@ -236,11 +244,6 @@ def _alert_duty_phones(ticket: Ticket, ref: Reference) -> None:
 
 def _ticket_link(ticket: Ticket) -> str:
     return f"{current_app.config['HOTLINE_PUBLIC_URL']}/tickets/{ticket.id}"
-
-
-def _urgency_name(ref: Reference, code: str | None) -> str:
-    row = ref.urgencies.get(code or "")
-    return row.name if row is not None else "未定"
 
 
 # --- dispatching -----------------------------------------------------------------------------
@@ -413,6 +416,7 @@ def _create_assignments(
 ) -> list[Assignment]:
     tz = current_app.config["HOTLINE_TIMEZONE"]
     policy = ref.policy(ticket.urgency) | dict(decision.deadlines or {})
+    ticket.deadline_policy = {"sign": dict(policy["sign"]), "feedback": dict(policy["feedback"])}
     sign_due, feedback_due = due_at(now, policy["sign"], tz), due_at(now, policy["feedback"], tz)
     created = []
     with db.session.no_autoflush:
@@ -421,7 +425,7 @@ def _create_assignments(
                 ticket=ticket,
                 department=ref.departments[code],
                 role=role,
-                status="pending",
+                status=AssignmentStatus.PENDING,
                 dispatched_at=now,
                 sign_due_at=sign_due,
                 feedback_due_at=feedback_due,
@@ -448,7 +452,6 @@ def _announce_assignments(
 ) -> None:
     """The "assignment.created" event and the dispatch SMS to every liaison phone, per assignment."""
     directory = Directory() if created else None
-    local = ZoneInfo(tz)
     for assignment in created:
         sign_due, feedback_due = assignment.sign_due_at, assignment.feedback_due_at
         reach = directory.reach(("liaisons",), assignment.department)
@@ -468,17 +471,12 @@ def _announce_assignments(
                 **reach.as_data(),
             },
         )
-        fields = {
-            "number": ticket.number,
-            "urgency": _urgency_name(ref, ticket.urgency),
+        fields = templates.ticket_fields(ticket, ref.typed, tz, due=sign_due) | {
             "kind": "主办" if assignment.role == "lead" else "协办",
-            "due": f"{sign_due.astimezone(local):%Y-%m-%d %H:%M}",
             "link": _ticket_link(ticket),
         }
         if reach.fallback is None:
-            body = templates.render(
-                "dispatch", feedback_due=f"{feedback_due.astimezone(local):%Y-%m-%d %H:%M}", **fields
-            )
+            body = templates.render("dispatch", feedback_due=templates.local_time(feedback_due, tz), **fields)
         else:  # the department has no liaison phone: the center is asked to tell it another way
             body = templates.render("dispatch_unreachable", bureau=assignment.department.name, **fields)
             log.warning(
@@ -494,7 +492,7 @@ def _announce_assignments(
                 MessageKind.DISPATCH,
                 ticket_id=ticket.id,
                 assignment_id=assignment.id,
-                emergency=ticket.urgency == "emergency",
+                emergency=ref.typed.is_emergency(ticket.urgency),
             )
 
 

@@ -32,11 +32,11 @@ from sqlalchemy.orm import selectinload
 from hotline.escalation import hooks
 from hotline.escalation.overdue import overdue_by_department
 from hotline.extensions import db
-from hotline.models import Assignment, DigestRun, EscalationStep, MessageKind, ReferenceCode
+from hotline.models import Assignment, DigestRun, EscalationStep, MessageKind
 from hotline.notify import templates
 from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
-from hotline.reference.services import configured_ladder
+from hotline.reference.services import configured_ladder, current_reference
 from hotline.tickets import ladder as ladder_module
 from hotline.tickets.ladder import Ladder, Rung, plan, quiet_until, watched_deadline, window_start
 from hotline.tracking.transitions import record_event
@@ -97,11 +97,6 @@ def _insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[
     return list(db.session.execute(statement, rows).scalars())
 
 
-def _local_text(moment: datetime, tz: str) -> str:
-    local = moment.astimezone(ZoneInfo(tz))
-    return f"{local.month}月{local.day}日{local:%H:%M}"
-
-
 def _template(level: int) -> str:
     return templates.ladder_template("chase", level)
 
@@ -113,9 +108,7 @@ class _Pass:
         self.now = now
         self.ladder = ladder
         self.directory = Directory()
-        self.urgencies = dict(
-            db.session.execute(sa.select(ReferenceCode.code, ReferenceCode.name).filter_by(kind="urgency")).all()
-        )
+        self.reference = current_reference()
         self.result = ChaseResult(now, ladder.tz)
 
     def batch(self, rows: list[Assignment]) -> None:
@@ -187,14 +180,12 @@ class _Pass:
 
     def _announce(self, row: Assignment, watched: ladder_module.Watched, rung: Rung, skipped: list[int]) -> None:
         ticket, department = row.ticket, row.department
-        emergency = ticket.urgency == "emergency"
+        emergency = self.reference.is_emergency(ticket.urgency)
         reach = self.directory.reach(rung.to, department)
         phones = reach.phones
         body = templates.render(
             _template(rung.level),
-            number=ticket.number or f"#{ticket.id}",
-            urgency=self.urgencies.get(ticket.urgency or "", ticket.urgency or "一般"),
-            due=_local_text(watched.due_at, self.ladder.tz),
+            **templates.ticket_fields(ticket, self.reference, self.ladder.tz, due=watched.due_at),
             kind=KIND_WORDS[watched.kind],
             bureau=department.name,
             level=str(rung.level),
@@ -309,7 +300,7 @@ def send_daily_digest(now: datetime) -> int:
     names = {code: department.name for code, department in directory.by_code.items()}
     body = templates.render(
         "overdue_digest",
-        date=f"{local_day.month}月{local_day.day}日",
+        date=templates.local_date(local_day),
         count=str(total),
         summary=_digest_summary(counts, names),
     )

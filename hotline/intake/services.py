@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.audit import record_access
-from hotline.dispatch.services import refresh_suggestion
+from hotline.dispatch.services import INVALID, reference_errors, refresh_suggestion
 from hotline.errors import Conflict, NotFound, ValidationError
 from hotline.extensions import db
 from hotline.intake import calls
@@ -31,6 +31,7 @@ from hotline.intake.voice import LOOKUP_TRIES
 from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket, TicketStatus, User
 from hotline.notify import templates
 from hotline.notify.services import update_delivery_status
+from hotline.reference.services import current_reference
 from hotline.tracking.transitions import record_event
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,11 @@ def receive_voicemail(
         + "。请收听录音，补全工单后派单。"
     )
     phone = calls.caller_number(from_number or call.from_number)
-    data = {"description": description, "urgency": "emergency" if danger else None, "reporter": {"phone": phone}}
+    data = {
+        "description": description,
+        "urgency": current_reference().emergency_code() if danger else None,
+        "reporter": {"phone": phone},
+    }
     external = {"call_sid": call_sid, "recording_sid": recording_sid, "recording_url": recording_url}
     try:
         ticket, _secret = create_ticket(
@@ -225,6 +230,9 @@ def complete_ticket(ticket_id: int, data: dict[str, Any], *, actor: User, now: d
     ``edited`` otherwise. Links any repeat the new facts reveal. Field names are recorded in the
     event, never the values (the timeline must not copy a child's details around).
     """
+    errors = reference_errors(data)  # the codes, for every caller (the schemas run no query)
+    if errors:
+        raise ValidationError(INVALID, errors)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("工单不存在 ticket not found")

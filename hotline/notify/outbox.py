@@ -16,6 +16,7 @@ from rq import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from hotline.config import DEFAULT_SMS_RETRY_INTERVALS
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
 from hotline.queues import NOTIFICATIONS, enqueue
@@ -50,12 +51,9 @@ def add_message(
     return message
 
 
-DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600)
-
-
 def retry_intervals() -> list[int]:
     """Seconds before each retry of a failed send (``HOTLINE_SMS_RETRY_INTERVALS``)."""
-    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_RETRY_INTERVALS)
+    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_SMS_RETRY_INTERVALS)
 
 
 def _retry() -> Retry:
@@ -109,7 +107,7 @@ def enqueue_send(message_id: int, at: datetime | None = None, *, at_front: bool 
 _FLUSHED = "hotline_outbox_flushed"
 
 
-@event.listens_for(Session, "after_flush_postexec")
+@event.listens_for(db.session, "after_flush_postexec")
 def _note_flushed(session: Session, flush_context) -> None:
     # Ids exist only after a flush, and attributes are expired after commit: note them here.
     pending = session.info.get(_PENDING)
@@ -122,7 +120,7 @@ def _note_flushed(session: Session, flush_context) -> None:
             pending.remove(message)
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(db.session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
     committed = session.info.pop(_FLUSHED, [])
     for position, (ident, not_before) in enumerate(committed):
@@ -134,7 +132,7 @@ def _enqueue_committed(session: Session) -> None:
             break
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(db.session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
     if previous_transaction.nested:
         return  # a savepoint: ids noted inside it are simply "missing" to the send job

@@ -6,7 +6,12 @@ by accident: ``render`` refuses any other field.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from string import Formatter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hotline.tickets.reference import Reference
 
 SIGNATURE = "【未成年人保护热线】"
 
@@ -91,3 +96,25 @@ def ladder_template(prefix: str, level: int) -> str:
         return f"{prefix}_reminder"
     name = f"{prefix}_level{level}"
     return name if name in TEMPLATES else f"{prefix}_escalation"
+
+
+# --- the one formatter of the fields every ticket SMS carries ---------------------------------
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    """A due time as every SMS writes it: local ``3月9日10:00``."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local_date(local)}{local:%H:%M}"
+
+
+def local_date(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def ticket_fields(ticket: Any, reference: Reference, tz: str, **moments: datetime) -> dict[str, str]:
+    """The ticket number, its urgency's name (未定 when undecided) and each given time in the
+    one due-time style, for ``render``: every sender builds its fields here, so one ticket
+    reads the same in the dispatch SMS, the duty alert, the notices and the chaser's."""
+    fields = {"number": ticket.number or f"#{ticket.id}", "urgency": reference.urgency_name(ticket.urgency)}
+    fields.update({name: local_time(moment, tz) for name, moment in moments.items()})
+    return fields

@@ -13,6 +13,7 @@ from hotline.errors import NotFound, ValidationError
 from hotline.extensions import db
 from hotline.models import Department, ReferenceCode, Setting, Street
 from hotline.tickets.ladder import DEFAULT_TZ, Ladder, parse_ladder
+from hotline.tickets.reference import Reference, build_reference
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "reference.toml"
 CODE_KINDS = ("protection_type", "subject_category", "urgency")
@@ -240,3 +241,44 @@ def configured_ladder() -> Ladder:
     from flask import current_app
 
     return parse_ladder(setting("escalation"), current_app.config.get("HOTLINE_TIMEZONE") or DEFAULT_TZ)
+
+
+# Typed reference objects per (database, reference_version): shared by every request and job of
+# the process until a write to the reference data bumps the version.
+_BUILT: dict[tuple[str, int], Reference] = {}
+
+
+def current_reference() -> Reference:
+    """The typed reference data (``hotline.tickets.reference``), built once per reference version.
+
+    Costs one primary-key read per call (the version); the same answer inside a request and in a
+    job, so no service behaves differently in either.
+    """
+    key = (str(db.engine.engine.url), reference_version())
+    built = _BUILT.get(key)
+    if built is not None:
+        return built
+    rows = list(db.session.scalars(sa.select(ReferenceCode).order_by(ReferenceCode.kind, ReferenceCode.position)))
+
+    def plain(row: ReferenceCode) -> dict[str, Any]:
+        return {"code": row.code, "name": row.name, "name_en": row.name_en, "data": row.data, "position": row.position}
+
+    departments = [
+        {"code": d.code, "name": d.name, "name_en": d.name_en, "kind": d.kind, "street_code": d.street_code, "id": d.id}
+        for d in db.session.scalars(sa.select(Department).filter_by(active=True).order_by(Department.id))
+    ]
+    built = build_reference(
+        key[1],
+        [plain(r) for r in rows if r.kind == "urgency"],
+        [plain(r) for r in rows if r.kind == "protection_type"],
+        departments,
+    )
+    if len(_BUILT) > 8:  # a long-lived process sees few versions
+        _BUILT.clear()
+    _BUILT[key] = built
+    return built
+
+
+def forget_reference() -> None:
+    """Drop the built objects (tests that empty the database start the counter again)."""
+    _BUILT.clear()

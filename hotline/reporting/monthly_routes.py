@@ -9,9 +9,9 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import roles_required
-from hotline.models import Role
+from hotline.auth.access import step_required
 from hotline.reporting.monthly import monthly_report, report_xlsx
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("monthly", __name__, url_prefix="/api/v1", description="The leading group's monthly report 月报")
 
@@ -25,7 +25,7 @@ class MonthlyQuerySchema(ma.Schema):
 
 @blp.route("/stats/monthly")
 class Monthly(MethodView):
-    decorators = [roles_required(Role.SUPERVISOR, Role.ADMIN)]
+    decorators = [step_required(Step.SUPERVISE)]
 
     @blp.arguments(MonthlyQuerySchema, location="query")
     @blp.response(200, description="the report (JSON), or the workbook with `format=xlsx`")

@@ -58,6 +58,7 @@ import sqlalchemy as sa
 from hotline.extensions import db
 from hotline.models import Assignment, Department, Revisit, TicketEvent
 from hotline.tickets import lifecycle
+from hotline.tickets.enums import AssignmentStatus
 from hotline.tickets.watched import watched_due
 
 FIGURES = (
@@ -108,7 +109,11 @@ def _live(row: _Row) -> bool:
 def _assignment_figures(rows: list[_Row], everyone: int, reopened: set[int], now: datetime) -> dict[str, Any]:
     left_unsigned = [r for r in rows if r.status in lifecycle.ENDED_ASSIGNMENT_STATES and r.accepted_at is None]
     sign_undecided = [
-        r for r in rows if r.status in ("pending", "return_requested") and r.accepted_at is None and r.sign_due_at > now
+        r
+        for r in rows
+        if r.status in (AssignmentStatus.PENDING, AssignmentStatus.RETURN_REQUESTED)
+        and r.accepted_at is None
+        and r.sign_due_at > now
     ]
     signed = [r for r in rows if r.accepted_at is not None and r.accepted_at <= r.sign_due_at]
     owing = [r for r in rows if r.status not in lifecycle.ENDED_ASSIGNMENT_STATES]

@@ -8,10 +8,10 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.auth.access import current_actor, roles_required
+from hotline.auth.access import current_actor, step_required
 from hotline.dispatch.schemas import TicketSchema
-from hotline.models import Role
 from hotline.retention.services import GROUPS, redact_ticket
+from hotline.tickets.permissions import Step
 
 blp = Blueprint("retention", __name__, url_prefix="/api/v1", description="Erasure 删除个人信息")
 
@@ -28,7 +28,7 @@ class RedactSchema(ma.Schema):
 
 @blp.route("/tickets/<int:ticket_id>/redact")
 class TicketRedact(MethodView):
-    decorators = [roles_required(Role.ADMIN)]
+    decorators = [step_required(Step.REDACT)]
 
     @blp.arguments(RedactSchema)
     @blp.response(200, TicketSchema)

@@ -150,8 +150,6 @@ REOPENING_OUTCOMES = frozenset({"unsatisfied"})
 # Extensions: days per request, and in all for one assignment (the plan's "at most 10 working days").
 EXTENSION_MIN_DAYS = 1
 EXTENSION_MAX_DAYS = 10
-# Urgencies whose granted extension days are working days; for the others they are clock days.
-EXTENSION_WORKING_DAY_URGENCIES = frozenset({"normal"})
 
 # What the reporter's look-up says when the ticket enters a state. Plain Chinese, no names.
 PUBLIC_NOTES: dict[str, str] = {
@@ -198,7 +196,3 @@ def ready_for_verification(assignments: list[tuple[str, str]]) -> bool:
 def has_lead(assignments: list[tuple[str, str]]) -> bool:
     """True while a lead department still holds the ticket (any lead not returned or withdrawn)."""
     return any(role == "lead" and status not in ENDED_ASSIGNMENT_STATES for role, status in assignments)
-
-
-def extension_in_working_days(urgency: str | None) -> bool:
-    return (urgency or "normal") in EXTENSION_WORKING_DAY_URGENCIES

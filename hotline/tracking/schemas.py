@@ -15,8 +15,10 @@ import hotline.bounds as bounds
 from hotline.codes import code_field
 from hotline.models import Channel
 from hotline.tickets import lifecycle
-from hotline.tracking.related import related_tickets
+from hotline.tickets.enums import AssignmentStatus
 
+# A liaison's work lists (``GET /tickets?view=``): two are named after the assignment status they list.
+WORK_VIEWS = (AssignmentStatus.PENDING, "due_soon", "overdue", AssignmentStatus.RETURN_REQUESTED)
 TEXT = validate.Length(min=1, max=2000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 LONG_TEXT = validate.Length(min=1, max=5000, error="须为 {min}–{max} 个字符 must be {min} to {max} characters")
 
@@ -125,9 +127,8 @@ class TicketLocationSchema(ma.Schema):
 
 def _related(ticket: Any) -> list[dict[str, Any]]:
     """Links as the reader may see them: a ticket view carries its own (scoped) list; a bare
-    ticket is only ever answered to the center, which sees every link."""
-    scoped = getattr(ticket, "related", None)
-    return scoped if scoped is not None else related_tickets(ticket.id)
+    ticket is only ever answered to the center, which sees every link (``Ticket.related``)."""
+    return ticket.related or []
 
 
 class TicketSchema(ma.Schema):
@@ -305,7 +306,7 @@ class TicketQuerySchema(PageSchema):
         },
     )
     view = ma.fields.String(
-        validate=validate.OneOf(["pending", "due_soon", "overdue", "return_requested"]),
+        validate=validate.OneOf(WORK_VIEWS),
         metadata={
             "description": "A work list by the caller's assignments (a liaison's: their department's): "
             "pending = to sign for; due_soon = deadline within 24 h; overdue; return_requested. "
@@ -353,15 +354,8 @@ class AttachmentSchema(ma.Schema):
 class FeedbackSchema(FeedbackItemSchema):
     """A feedback just given, with where its assignment and ticket now stand."""
 
-    assignment_status = ma.fields.Function(lambda f: _assignment_of(f).status)
-    ticket_status = ma.fields.Function(lambda f: _assignment_of(f).ticket.status)
-
-
-def _assignment_of(feedback: Any) -> Any:
-    from hotline.extensions import db
-    from hotline.models import Assignment
-
-    return db.session.get(Assignment, feedback.assignment_id)
+    assignment_status = ma.fields.Function(lambda f: f.assignment.status)
+    ticket_status = ma.fields.Function(lambda f: f.assignment.ticket.status)
 
 
 class ExtensionItemSchema(ma.Schema):

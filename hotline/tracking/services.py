@@ -28,11 +28,10 @@ for non-emergency tickets wait for the end of quiet hours; emergency ones go at 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -60,8 +59,12 @@ from hotline.notify import templates
 from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
+from hotline.reference.services import configured_ladder, current_reference
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
+from hotline.tickets.enums import AssignmentStatus, ExtensionStatus
+from hotline.tickets.ladder import quiet_until
+from hotline.tickets.reference import extension_in_working_days
 from hotline.tickets.watched import watched_due, watched_due_sql
 from hotline.tracking import notes, scoping
 from hotline.tracking.related import related_tickets
@@ -108,26 +111,20 @@ def _tz() -> str:
     return current_app.config.get("HOTLINE_TIMEZONE") or deadlines.DEFAULT_TZ
 
 
-def urgency_policy(urgency: str | None) -> dict[str, Any]:
-    """The sign-for and feedback deadline policies of an urgency (reference data)."""
-    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
-    if row is None:
-        row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code="normal"))
-    return dict(row.data) if row is not None else {}
+def applied_policy(ticket: Ticket) -> Mapping[str, Any]:
+    """The deadline policies the ticket was dispatched with (``Ticket.deadline_policy``: the
+    matching rule's own for its urgency), else its urgency's in the reference data."""
+    return current_reference().applied_policy(ticket.deadline_policy, ticket.urgency)
 
 
-def _urgency_name(urgency: str | None) -> str:
-    row = db.session.scalar(sa.select(ReferenceCode).filter_by(kind="urgency", code=urgency or "normal"))
-    return row.name if row is not None else (urgency or "")
+def extends_in_working_days(ticket: Ticket) -> bool:
+    """Whether the ticket's granted extension days are working days (else clock days)."""
+    return extension_in_working_days(applied_policy(ticket))
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(_tz())).strftime("%m月%d日%H:%M")
-
-
-def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
-    """``due`` moved by ``days`` granted: working days for urgencies counted that way, else clock days."""
-    if lifecycle.extension_in_working_days(urgency):
+def _extend(due: datetime, days: int, ticket: Ticket) -> datetime:
+    """``due`` moved by ``days`` granted, on the calendar of the ticket's feedback deadline."""
+    if extends_in_working_days(ticket):
         return deadlines.add_working_days(due, days, _tz())
     return deadlines.add_clock(due, days, "days")
 
@@ -136,10 +133,7 @@ def _extend(due: datetime, days: int, urgency: str | None) -> datetime:
 
 
 def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    from hotline.reference.services import configured_ladder
-    from hotline.tickets.ladder import quiet_until
-
-    return quiet_until(configured_ladder(), now, ticket.urgency == "emergency")
+    return quiet_until(configured_ladder(), now, current_reference().is_emergency(ticket.urgency))
 
 
 def department_phones(department: Department) -> list[str]:
@@ -153,11 +147,18 @@ def center_phones() -> list[str]:
 
 
 def _send(
-    phones: list[str], template: str, ticket: Ticket, now: datetime, assignment: Assignment | None = None, **fields: Any
+    phones: list[str],
+    template: str,
+    ticket: Ticket,
+    now: datetime,
+    assignment: Assignment | None = None,
+    due: datetime | None = None,
+    **fields: Any,
 ) -> None:
-    body = templates.render(
-        template, number=ticket.number or f"#{ticket.id}", urgency=_urgency_name(ticket.urgency), **fields
-    )
+    """A notice about ``ticket``: its number, urgency name and ``due`` written by the one formatter."""
+    reference = current_reference()
+    moments = {"due": due} if due is not None else {}
+    body = templates.render(template, **templates.ticket_fields(ticket, reference, _tz(), **moments), **fields)
     not_before = _quiet_until(ticket, now)
     for phone in phones:
         add_message(
@@ -166,13 +167,15 @@ def _send(
             MessageKind.NOTICE,
             ticket_id=ticket.id,
             assignment_id=assignment.id if assignment else None,
-            emergency=ticket.urgency == "emergency",
+            emergency=reference.is_emergency(ticket.urgency),
             not_before=not_before,
         )
 
 
-def _tell_department(assignment: Assignment, template: str, now: datetime, **fields: Any) -> None:
-    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, **fields)
+def _tell_department(
+    assignment: Assignment, template: str, now: datetime, due: datetime | None = None, **fields: Any
+) -> None:
+    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, due, **fields)
 
 
 def _tell_center(
@@ -250,7 +253,7 @@ def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime
     """The dispatch is binding: back to the state before the request; the department is told."""
     assignment = scoping.assignment_for(actor, assignment_id)
     change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason)
-    _tell_department(assignment, "return_rejected", now, due=_local(_watched_due(assignment)))
+    _tell_department(assignment, "return_rejected", now, due=_watched_due(assignment))
     return assignment
 
 
@@ -388,7 +391,9 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
             {"feedback_due_at": [assignment.feedback_due_at.isoformat()]},
         )
     waiting = db.session.scalar(
-        sa.select(Extension.id).where(Extension.assignment_id == assignment.id, Extension.status == "pending")
+        sa.select(Extension.id).where(
+            Extension.assignment_id == assignment.id, Extension.status == ExtensionStatus.PENDING
+        )
     )
     if waiting is not None:
         raise Conflict(
@@ -405,7 +410,7 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
         assignment_id=assignment.id,
         days=days,
         reason=reason,
-        status="pending",
+        status=ExtensionStatus.PENDING,
         requested_by_id=actor.id,
         created_at=now,
     )
@@ -418,7 +423,7 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
         actor=actor,
         now=now,
         assignment=assignment,
-        to_status="pending",
+        to_status=ExtensionStatus.PENDING,
         reason=reason,
         data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
     )
@@ -444,7 +449,7 @@ def approve_extension(
     extension.days = granted
     change_extension(extension, "approve", actor=actor, now=now, reason=note)
     ticket = assignment.ticket
-    new_due = _extend(assignment.feedback_due_at, granted, ticket.urgency)
+    new_due = _extend(assignment.feedback_due_at, granted, ticket)
     change_assignment(
         assignment,
         "extend",
@@ -465,7 +470,7 @@ def approve_extension(
         public_note=lifecycle.EXTENDED_NOTE,
         data={"extension_id": extension.id},
     )
-    _tell_department(assignment, "extension_approved", now, due=_local(new_due), days=str(granted))
+    _tell_department(assignment, "extension_approved", now, due=new_due, days=str(granted))
     return extension
 
 
@@ -474,7 +479,7 @@ def reject_extension(extension_id: int, *, actor: User, now: datetime, reason: s
     extension = scoping.extension_for(actor, extension_id)
     change_extension(extension, "reject", actor=actor, now=now, reason=reason)
     assignment = extension.assignment
-    _tell_department(assignment, "extension_rejected", now, due=_local(assignment.feedback_due_at))
+    _tell_department(assignment, "extension_rejected", now, due=assignment.feedback_due_at)
     return extension
 
 
@@ -491,15 +496,16 @@ def list_extensions(*, actor: User, status: str | None = None, page: int = 1, pe
 
 
 def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
-    """Back to work: new deadlines from ``now`` by the urgency policy for every order not returned."""
+    """Back to work: new deadlines from ``now`` for every order not returned, by the policies
+    dispatch applied (a rule's own deadlines stay the ticket's)."""
     change_ticket(ticket, "reopen", actor=actor, now=now, reason=reason)
-    policy = urgency_policy(ticket.urgency)
+    policy = applied_policy(ticket)
     tz = _tz()
     feedback_due = deadlines.due_at(now, policy["feedback"], tz)
     for assignment in ticket.assignments:
         if assignment.status in lifecycle.ENDED_ASSIGNMENT_STATES:
             continue
-        sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == "pending" else None
+        sign_due = deadlines.due_at(now, policy["sign"], tz) if assignment.status == AssignmentStatus.PENDING else None
         change_assignment(
             assignment,
             "reopen",
@@ -509,7 +515,7 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
             sign_due_at=sign_due,
             feedback_due_at=feedback_due,
         )
-        _tell_department(assignment, "ticket_reopened", now, due=_local(feedback_due))
+        _tell_department(assignment, "ticket_reopened", now, due=feedback_due)
 
 
 @_transaction
@@ -569,7 +575,7 @@ def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
 
 
 VIEWS: dict[str, Callable[[datetime], sa.ColumnElement[bool]]] = {
-    "pending": lambda now: Assignment.status == "pending",
+    AssignmentStatus.PENDING: lambda now: Assignment.status == AssignmentStatus.PENDING,
     "due_soon": lambda now: sa.and_(_live_sql(), _watched_due_sql() >= now, _watched_due_sql() < now + DUE_SOON),
     "overdue": overdue_clause,
     "return_requested": lambda now: Assignment.status == "return_requested",

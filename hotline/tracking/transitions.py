@@ -228,7 +228,7 @@ def change_extension(
 APPEND_ONLY = (TicketEvent, AccessLog)
 
 
-@sa_event.listens_for(Session, "before_flush")
+@sa_event.listens_for(db.session, "before_flush")
 def _refuse_rewriting_history(session: Session, flush_context: Any, instances: Any) -> None:
     """Events and access-log rows are written once: an ORM change or delete of one is a bug."""
     for row in session.deleted:
@@ -239,7 +239,7 @@ def _refuse_rewriting_history(session: Session, flush_context: Any, instances: A
             raise AppendOnlyError(f"{type(row).__name__} rows are append-only: no update")
 
 
-@sa_event.listens_for(Session, "do_orm_execute")
+@sa_event.listens_for(db.session, "do_orm_execute")
 def _refuse_bulk_rewrites(state: Any) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ in APPEND_ONLY:

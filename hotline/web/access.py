@@ -1,4 +1,5 @@
-"""Who may open a page: the same roles as the API, with a session instead of a token."""
+"""Who may open a page: the API's permission table (``hotline.tickets.permissions``), with a
+session instead of a token."""
 
 from __future__ import annotations
 
@@ -6,16 +7,19 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from hotline.auth.access import STEP_ATTRIBUTE
 from hotline.errors import Forbidden
 from hotline.models import User
+from hotline.tickets.permissions import Step, may
 
 
-def page_roles(*roles: str) -> Callable:
-    """Signed out: to the sign-in page (then back). Signed in with another role: 403."""
-    allowed = {str(r) for r in roles}
+def page_step(step: Step) -> Callable:
+    """Guard a page with the roles ``PERMISSIONS`` gives ``step`` (the API's table): signed out,
+    to the sign-in page (then back); another role, 403."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -24,10 +28,13 @@ def page_roles(*roles: str) -> Callable:
 
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in allowed:
-                raise Forbidden(_("Your role may not open this page."))
+            if not may(current_user.role, step):
+                if request.method == "GET":
+                    raise Forbidden(_("Your role may not open this page."))
+                raise Forbidden(_("Your role may not take this step."))
             return view(*args, **kwargs)
 
+        setattr(wrapper, STEP_ATTRIBUTE, step)
         return wrapper
 
     return decorator

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from hotline.bounds import MAX_ID
 from hotline.errors import Conflict, ValidationError
-from hotline.models import Role
+from hotline.tickets.permissions import Step
 from hotline.web import labels, rules_editor
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.forms import (
     ActionForm,
     ContactsForm,
@@ -37,7 +37,7 @@ def _now() -> datetime:
 
 
 @bp.route("/")
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def index():
     from hotline.auth.services import list_users
     from hotline.dispatch.services import get_rules
@@ -64,13 +64,13 @@ def _phones(text: str | None) -> list[str]:
 
 
 @bp.route("/departments/")
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def departments():
     return _departments_page({}, [])
 
 
 @bp.route("/departments/<code>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def department(code: str):
     from hotline.notify.contacts import department_contacts, set_department_contacts
 
@@ -135,25 +135,25 @@ def _departments_page(bound: dict, problems: list[str], edit: tuple | None = Non
 
 
 @bp.route("/departments/new", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def add_department():
     return _reference_item("department", None)
 
 
 @bp.route("/departments/<code>/details", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def edit_department(code: str):
     return _reference_item("department", code)
 
 
 @bp.route("/streets/new", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def add_street():
     return _reference_item("street", None)
 
 
 @bp.route("/streets/<code>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def street(code: str):
     from hotline.reference.services import streets
 
@@ -187,7 +187,7 @@ def _user_form() -> UserForm:
 
 
 @bp.route("/users/", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def users():
     from hotline.auth.services import create_user, list_users
 
@@ -222,7 +222,7 @@ def _user_edit_form(formdata=True) -> UserEditForm:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def user(user_id: int):
     """Edit an account (role, department, phone, 姓名) and reset its password."""
     from hotline.auth.services import list_users, update_user
@@ -256,7 +256,7 @@ def user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def reset_password(user_id: int):
     from hotline.auth.services import list_users
     from hotline.auth.services import reset_password as reset_password_service
@@ -286,7 +286,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.ADMINISTER)
 def user_active(user_id: int):
     from hotline.auth.services import set_user_active
 
@@ -382,7 +382,7 @@ def _rules_page(current: dict, status: int = 200, **page: Any):
 
 
 @bp.route("/rules")
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rules():
     """The rules in order, in words; a sample ticket tried on the rules in force; import and export."""
     from hotline.dispatch.services import get_rules
@@ -395,7 +395,7 @@ def rules():
 
 
 @bp.route("/rules/order", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rules_order():
     """Move one rule up or down, or put the rules in the order of the numbers typed beside them."""
     current, words = _posted()
@@ -503,7 +503,7 @@ def _rule_editor(current: dict, number: int | None):
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def new_rule():
     from hotline.dispatch.services import get_rules
 
@@ -511,7 +511,7 @@ def new_rule():
 
 
 @bp.route("/rules/<int:number>", methods=["GET", "POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rule(number: int):
     from hotline.dispatch.services import get_rules
 
@@ -522,7 +522,7 @@ def rule(number: int):
 
 
 @bp.route("/rules/<int:number>/delete", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def delete_rule(number: int):
     current, words = _posted()
     stored = current["rules"]
@@ -546,7 +546,7 @@ def delete_rule(number: int):
 
 
 @bp.route("/rules/export")
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rules_export():
     """The rules in force (or ``?version=N``) as the JSON file ``hotline rules import`` and the page take."""
     from hotline.dispatch.services import get_rules
@@ -564,7 +564,7 @@ def rules_export():
 
 
 @bp.route("/rules/import", methods=["POST"])
-@page_roles(Role.ADMIN)
+@page_step(Step.EDIT_RULES)
 def rules_import():
     """Replace the whole set with a JSON file (uploaded or pasted); errors name the rule and field."""
     from hotline.dispatch.services import import_rules

@@ -22,17 +22,15 @@ from hotline.children import importing, schedule
 from hotline.children import services as files
 from hotline.children.schemas import ChildFileCreateSchema, ChildFileQuerySchema, VisitCreateSchema
 from hotline.errors import DomainError, ValidationError
-from hotline.models import Role
+from hotline.tickets.enums import DEFAULT_URGENCY
+from hotline.tickets.permissions import Step
 from hotline.uploads import allow_upload
 from hotline.web import charts
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.templating import ref_name
 
 bp = Blueprint("children_pages", __name__, url_prefix="/children")
 reports = Blueprint("reports_pages", __name__, url_prefix="/reports")
-
-STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
-SUPERVISION = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @bp.context_processor
@@ -81,7 +79,7 @@ def _local_moment(text: str) -> str:
 
 
 @bp.route("/")
-@page_roles(*STAFF)
+@page_step(Step.READ_CHILDREN)
 def index():
     args = {k: v for k, v in request.args.items() if v and k in ChildFileQuerySchema().fields}
     try:
@@ -97,7 +95,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@page_roles(Role.OPERATOR, Role.SUPERVISOR, Role.LIAISON)
+@page_step(Step.OPEN_CHILD_FILE)
 def new():
     me, errors, values = actor(), {}, MultiDict()
     if request.method == "POST":
@@ -137,14 +135,14 @@ def new():
 
 
 @bp.route("/<int:child_id>")
-@page_roles(*STAFF)
+@page_step(Step.READ_CHILDREN)
 def detail(child_id: int):
     view = files.get_file(child_id, actor=actor(), now=_now(), via="web")
     return render_template("children/detail.html", child=view, now=_now())
 
 
 @bp.route("/<int:child_id>/visit", methods=["GET", "POST"])
-@page_roles(*STAFF)
+@page_step(Step.KEEP_CHILD_FILE)
 def visit(child_id: int):
     me, errors, values = actor(), {}, MultiDict()
     if request.method == "POST":
@@ -159,7 +157,7 @@ def visit(child_id: int):
             data["refer"] = {
                 "protection_types": values.getlist("refer_protection_types"),
                 "description": values.get("refer_description", "").strip(),
-                "urgency": values.get("refer_urgency") or "normal",
+                "urgency": values.get("refer_urgency") or DEFAULT_URGENCY,
             }
         try:
             result = files.record_visit(child_id, VisitCreateSchema().load(data), actor=me, now=_now())
@@ -193,7 +191,7 @@ def visit(child_id: int):
 
 
 @bp.route("/<int:child_id>/close", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.KEEP_CHILD_FILE)
 def close(child_id: int):
     reason = request.form.get("reason", "").strip()
     if not reason:
@@ -208,7 +206,7 @@ def close(child_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@page_roles(*SUPERVISION)
+@page_step(Step.IMPORT_CHILDREN)
 def survey_import():
     result = None
     if request.method == "POST":
@@ -236,7 +234,7 @@ allow_upload("children_pages.survey_import", "HOTLINE_IMPORT_MAX_BYTES")
 
 
 @bp.route("/import/template.<any(xlsx, csv):fmt>")
-@page_roles(*SUPERVISION)
+@page_step(Step.IMPORT_CHILDREN)
 def survey_template(fmt: str):
     content, mimetype, filename = importing.template(fmt)
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
@@ -255,7 +253,7 @@ def _month_arg() -> str:
 
 
 @reports.route("/monthly")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def monthly():
     from hotline.reporting.monthly import monthly_report
 
@@ -282,7 +280,7 @@ def monthly():
 
 
 @reports.route("/monthly.xlsx")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def monthly_xlsx():
     from hotline.reporting.monthly import monthly_report, report_xlsx
 

@@ -3,7 +3,7 @@
 
 The same services as the API (``hotline.tracking.notes`` and ``hotline.tracking.services``);
 each POST goes through ``tickets._step``, so a refused step comes back on the ticket page with
-the problem beside the field, and who may take it is the API's rule.
+the problem beside the field; who may take it is ``hotline.tickets.permissions``, as for the API.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from hotline.tickets.permissions import Step
 from hotline.tracking import notes
 from hotline.tracking.schemas import FeedbackCreateSchema, NoteCreateSchema, ReasonSchema
 from hotline.tracking.services import add_feedback, get_ticket, withdraw_assignment
 from hotline.uploads import allow_upload
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.forms import OnBehalfForm, ReasonForm, TicketNoteForm, UploadForm
-from hotline.web.tickets import STAFF, _body, _require, _step, _ticket_of_assignment
+from hotline.web.tickets import _body, _step, _ticket_of_assignment
 
 bp = Blueprint("collab", __name__)
 
@@ -30,7 +31,7 @@ def _now() -> datetime:
 
 
 @bp.route("/tickets/<int:ticket_id>/notes", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.NOTE)
 def add_note(ticket_id: int):
     form = TicketNoteForm(prefix="note")
     return _step(
@@ -43,7 +44,7 @@ def add_note(ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/attachments", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.NOTE)
 def add_attachment(ticket_id: int):
     form = UploadForm(prefix="upload")
 
@@ -59,27 +60,25 @@ allow_upload("collab.add_attachment", notes.UPLOAD_BODY_BYTES)
 
 
 @bp.route("/attachments/<int:attachment_id>")
-@page_roles(*STAFF)
+@page_step(Step.NOTE)
 def attachment(attachment_id: int):
     found = notes.read_attachment(attachment_id, actor=actor(), now=_now(), via="web")
     download = request.args.get("download") == "1"
     return Response(found.data, mimetype=found.content_type, headers=notes.file_headers(found, download=download))
 
 
-def _assignment_step(assignment_id: int, step: str, key: str, form: FlaskForm, action, done: str):
-    """A step on one assignment: who may take it, its ticket read through the actor's scope
-    (404 outside it), then the shared form handling of the ticket page."""
-    _require(step)
+def _assignment_step(assignment_id: int, key: str, form: FlaskForm, action, done: str):
+    """A step on one assignment (who may take it is the route's ``page_step``): its ticket read
+    through the actor's scope (404 outside it), then the shared form handling of the ticket page."""
     return _step(_ticket_of_assignment(assignment_id), key, form, action, done)
 
 
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WITHDRAW)
 def withdraw(assignment_id: int):
     key = f"wd{assignment_id}"
     return _assignment_step(
         assignment_id,
-        "withdraw",
         key,
         ReasonForm(prefix=key),
         lambda f: withdraw_assignment(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
@@ -88,7 +87,7 @@ def withdraw(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/feedback/on-behalf", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.ON_BEHALF)
 def feedback_on_behalf(assignment_id: int):
     def run(f: OnBehalfForm):
         body = _body(f, FeedbackCreateSchema)
@@ -97,7 +96,6 @@ def feedback_on_behalf(assignment_id: int):
     key = f"ob{assignment_id}"
     return _assignment_step(
         assignment_id,
-        "on_behalf",
         key,
         OnBehalfForm(prefix=key),
         run,
@@ -106,7 +104,7 @@ def feedback_on_behalf(assignment_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/print")
-@page_roles(*STAFF)
+@page_step(Step.READ_TICKET)
 def print_ticket(ticket_id: int):
     """The work order (工单) on paper: what was reported, who works on it by when, what they
     did and the notes. No timeline of reads: the access log is not for paper."""

@@ -15,16 +15,15 @@ from flask_babel import gettext as _
 
 from hotline.bounds import MAX_YEAR, MIN_YEAR
 from hotline.errors import ValidationError
-from hotline.models import Role
 from hotline.reporting import spreadsheets
+from hotline.tickets.permissions import Step
 from hotline.web import labels
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.supervisor import local_today, month_bounds, period_from_args
 from hotline.web.templating import localtime, ref_name
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
-SUPERVISION = (Role.SUPERVISOR, Role.ADMIN)
 TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -59,7 +58,7 @@ def _names(codes, kind: str) -> str:
 
 
 @bp.route("/tickets.<any(csv, xlsx):fmt>")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def tickets(fmt: str):
     from hotline.reporting.exports import export_tickets
 
@@ -131,7 +130,7 @@ def _month() -> date:
 
 
 @bp.route("/figures.<any(csv, xlsx):fmt>")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def figures(fmt: str):
     """One month's per-department figures: a count, base and rate for each figure."""
     from hotline.reporting.services import stats

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from hotline.tickets.enums import AssignmentStatus, ExtensionStatus
+
 TICKET_STATUS = {
     "new": _l("New (to dispatch)"),
     "dispatched": _l("Dispatched"),
@@ -28,7 +30,7 @@ PUBLIC_STATUS = {
 }
 
 ASSIGNMENT_STATUS = {
-    "pending": _l("To sign for"),
+    AssignmentStatus.PENDING: _l("To sign for"),
     "accepted": _l("Signed for"),
     "return_requested": _l("Return requested"),
     "returned": _l("Returned"),
@@ -38,7 +40,11 @@ ASSIGNMENT_STATUS = {
 
 ASSIGNMENT_ROLE = {"lead": _l("Lead"), "assist": _l("Assisting")}
 
-EXTENSION_STATUS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
+EXTENSION_STATUS = {
+    ExtensionStatus.PENDING: _l("Pending"),
+    ExtensionStatus.APPROVED: _l("Approved"),
+    ExtensionStatus.REJECTED: _l("Rejected"),
+}
 
 ROLE = {
     "operator": _l("Operator"),

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, render_template, request
 
-from hotline.models import Role
-from hotline.web.access import actor, page_roles
+from hotline.tickets.enums import AssignmentStatus
+from hotline.tickets.permissions import Step
+from hotline.web.access import actor, page_step
 
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
 
 @bp.route("/")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def inbox():
     from hotline.tracking.services import list_tickets
 
@@ -30,7 +31,11 @@ def inbox():
         if any(a.department_id == me.department_id and a.status == "accepted" for a in t.assignments)
     ]
     lists = one_place_each(
-        [("pending", work(view="pending")), ("overdue", work(view="overdue")), ("due_soon", work(view="due_soon"))]
+        [
+            (AssignmentStatus.PENDING, work(view=AssignmentStatus.PENDING)),
+            ("overdue", work(view="overdue")),
+            ("due_soon", work(view="due_soon")),
+        ]
         + [("in_progress", in_progress)]
     )
     return render_template("liaison/inbox.html", now=now, **lists)
@@ -50,7 +55,7 @@ def one_place_each(lists: list[tuple[str, dict]]) -> dict[str, dict]:
 
 
 @bp.route("/history")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def history():
     """The department's finished tickets (its final feedback given), newest first."""
     from hotline.tracking.services import list_tickets
@@ -63,7 +68,7 @@ def history():
 
 
 @bp.route("/search")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def search():
     """Search the department's tickets, open or finished (``?q=``, as the API's): by number or
     tracking code always; by the reporter's phone, the child's name or the address only on
@@ -86,10 +91,10 @@ def search():
 
 
 @bp.route("/new-work")
-@page_roles(Role.LIAISON)
+@page_step(Step.WORK)
 def new_work():
     """The badge's count (tickets to sign for), polled by the inbox badge in the menu."""
     from hotline.tracking.services import list_tickets
 
-    found = list_tickets({"view": "pending", "per_page": 1}, actor=actor(), now=datetime.now(UTC))
-    return jsonify({"pending": found["total"]}), 200, {"Cache-Control": "no-store"}
+    found = list_tickets({"view": AssignmentStatus.PENDING, "per_page": 1}, actor=actor(), now=datetime.now(UTC))
+    return jsonify({AssignmentStatus.PENDING: found["total"]}), 200, {"Cache-Control": "no-store"}

@@ -9,17 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from hotline.errors import NotFound
-from hotline.models import Role
+from hotline.reference.services import current_reference
+from hotline.tickets.permissions import Step
 from hotline.web import labels
-from hotline.web.access import actor, page_roles, safe_next
+from hotline.web.access import actor, page_step, safe_next
 from hotline.web.forms import ActionForm, CallTicketForm, attempt, payload
 from hotline.web.public import keep_receipt, take_receipt
 from hotline.web.templating import ref_choices
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
-
-CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
-URGENCY_ORDER = {"emergency": 0, "urgent": 1}
 
 
 def _now() -> datetime:
@@ -27,7 +25,7 @@ def _now() -> datetime:
 
 
 @bp.route("/")
-@page_roles(*CENTER)
+@page_step(Step.CALLS)
 def console():
     from hotline.intake.calls import list_calls
     from hotline.tracking.services import list_tickets
@@ -35,7 +33,8 @@ def console():
     me, now = actor(), _now()
     triage = list_tickets({"status": "new", "per_page": 200}, actor=me, now=now)
     # Emergencies first, then the longest waiting: the order a person should take them in.
-    triage["items"].sort(key=lambda t: (URGENCY_ORDER.get(t.urgency or "", 2), t.created_at))
+    reference = current_reference()  # one urgency order: the reference data's rank
+    triage["items"].sort(key=lambda t: (reference.rank(t.urgency), t.created_at))
     returns = list_tickets({"view": "return_requested", "per_page": 100}, actor=me, now=now)
     # Closed and not yet revisited: once the revisit is recorded the ticket leaves the list.
     closed = list_tickets({"status": "closed", "revisited": False, "per_page": 10}, actor=me, now=now)
@@ -53,7 +52,7 @@ def console():
 
 
 @bp.route("/calls/<call_sid>/called-back", methods=["POST"])
-@page_roles(*CENTER)
+@page_step(Step.CALLS)
 def called_back(call_sid: str):
     from hotline.intake.calls import mark_called_back
 
@@ -81,7 +80,7 @@ def _call_form(call: dict | None) -> CallTicketForm:
 
             form.reporter_phone.data = caller_number(call["from"]) or ""
             if call.get("menu_choice") == "1":
-                form.urgency.data = "emergency"
+                form.urgency.data = current_reference().emergency_code()
     return form
 
 
@@ -98,11 +97,12 @@ def _call_and_context(call_sid: str | None) -> tuple[dict | None, dict | None]:
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
-@page_roles(Role.OPERATOR)
+@page_step(Step.CREATE_TICKET)
 def log_call():
     """Register a call as a ticket; with ``?call_sid=`` the caller's number and history come
     from the call log. Dispatch runs in the same request (the rules, as previewed)."""
     from hotline.dispatch.schemas import TicketCreateSchema
+    from hotline.dispatch.services import reference_errors
     from hotline.intake.calls import list_calls
     from hotline.intake.tickets import create_ticket
 
@@ -115,7 +115,7 @@ def log_call():
             abort(400)
 
         def create():
-            data = TicketCreateSchema().load(payload(form))
+            data = TicketCreateSchema(codes=reference_errors).load(payload(form))
             channel = data.pop("channel")
             return create_ticket(data, channel=channel, actor=actor(), now=_now())
 
@@ -136,7 +136,7 @@ def log_call():
 
 
 @bp.route("/tickets/<int:ticket_id>/registered")
-@page_roles(Role.OPERATOR)
+@page_step(Step.CREATE_TICKET)
 def registered(ticket_id: int):
     """The code and secret to read to the caller, once (post/redirect/get: a reload registers
     nothing again; it shows the ticket instead)."""
@@ -151,15 +151,15 @@ def registered(ticket_id: int):
 
 
 @bp.route("/calls/preview", methods=["POST"])
-@page_roles(*CENTER)
+@page_step(Step.PREVIEW_DISPATCH)
 def preview():
     """The dispatch the rules would make for the form as it stands (an HTML fragment for fetch()).
     The same form-to-body mapping and preview service as a real submission; stores nothing."""
     from hotline.dispatch.schemas import PreviewSchema
-    from hotline.dispatch.services import preview_dispatch
+    from hotline.dispatch.services import preview_dispatch, reference_errors
 
     form = _call_form(None)
     body = payload(form)
     body.pop("call_sid", None)
-    ok, decision, problems = attempt(None, lambda: preview_dispatch(PreviewSchema().load(body)))
+    ok, decision, problems = attempt(None, lambda: preview_dispatch(PreviewSchema(codes=reference_errors).load(body)))
     return render_template("operator/_preview.html", decision=decision, problems=problems, ok=ok)

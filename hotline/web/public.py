@@ -39,6 +39,7 @@ def _report_choices(form: ReportForm) -> None:
 @public_budget(methods=["POST"])
 def report():
     """The public report form: mobile first, anonymous allowed."""
+    from hotline.dispatch.services import reference_errors
     from hotline.intake.reports import ReportCreateSchema, submit_report
 
     form = ReportForm()
@@ -47,7 +48,7 @@ def report():
     if form.validate_on_submit():
         body = payload(form)
         ok, result, problems = attempt(
-            form, lambda: submit_report(ReportCreateSchema().load(body), now=datetime.now(UTC))
+            form, lambda: submit_report(ReportCreateSchema(codes=reference_errors).load(body), now=datetime.now(UTC))
         )
         if ok:
             ticket, secret = result
@@ -140,10 +141,11 @@ def logout():
 def change_password():
     """Any signed-in staff member changes their own password."""
     from hotline.auth.services import change_own_password
-    from hotline.web.access import actor, page_roles
+    from hotline.tickets.permissions import Step
+    from hotline.web.access import actor, page_step
     from hotline.web.forms import PasswordChangeForm, own_paths
 
-    @page_roles("operator", "liaison", "supervisor", "admin")
+    @page_step(Step.ME)
     def view():
         form, problems = PasswordChangeForm(), []
         if form.validate_on_submit():

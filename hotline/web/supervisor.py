@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from hotline.models import Role
+from hotline.tickets.enums import ExtensionStatus
+from hotline.tickets.permissions import Step
 from hotline.web import charts, labels
-from hotline.web.access import actor, page_roles
+from hotline.web.access import actor, page_step
 from hotline.web.forms import ActionForm, ReasonForm, attempt
 from hotline.web.templating import ref_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
-SUPERVISION = (Role.SUPERVISOR, Role.ADMIN)
 REFRESH_SECONDS = 30
 
 
@@ -32,12 +32,12 @@ def _overdue(now: datetime) -> dict:
 
 
 @bp.route("/")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def board():
     from hotline.tracking.services import list_extensions, list_tickets
 
     me, now = actor(), _now()
-    extensions = list_extensions(actor=me, status="pending", per_page=100)
+    extensions = list_extensions(actor=me, status=ExtensionStatus.PENDING, per_page=100)
     return render_template(
         "supervisor/board.html",
         overdue=_overdue(now),
@@ -51,7 +51,7 @@ def board():
 
 
 @bp.route("/overdue")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def overdue_fragment():
     """The overdue queue alone: the board's script swaps it in every REFRESH_SECONDS."""
     now = _now()
@@ -86,7 +86,7 @@ def period_from_args() -> tuple[date, date, list[str]]:
 
 
 @bp.route("/figures")
-@page_roles(*SUPERVISION)
+@page_step(Step.SUPERVISE)
 def figures():
     from hotline.reporting.services import stats as compute_stats
     from hotline.reporting.volume import weekly_volume
@@ -127,7 +127,7 @@ def figures():
 
 
 @bp.route("/messages")
-@page_roles(*SUPERVISION)
+@page_step(Step.READ_MESSAGES)
 def messages():
     """The SMS the service has sent (and failed to send), newest first, by status and kind."""
     from hotline.notify.services import list_messages
@@ -172,7 +172,7 @@ def _access_log_problems(errors: dict) -> list[str]:
 
 
 @bp.route("/access-log")
-@page_roles(*SUPERVISION)
+@page_step(Step.AUDIT)
 def access_log():
     """Who read which child's data, when, how and from where (the review of GET /api/v1/access-log),
     by user and by date. Showing the log is not itself a read of a child's data."""

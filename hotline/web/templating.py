@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 
+from hotline.tickets.enums import DEFAULT_URGENCY, AssignmentStatus, ExtensionStatus
+from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
 from hotline.tracking import services as tracking
 from hotline.web import i18n, labels
 
@@ -134,10 +136,11 @@ def explanation(text: str | None) -> str:
     )
 
 
-def extension_days(days: int | None, urgency: str | None) -> str:
-    """Extension days in the unit the deadline is counted in: working days for a normal
-    ticket, calendar days for urgent and emergency ones (the services' rule)."""
-    if urgency in (None, "normal"):
+def extension_days(days: int | None, ticket: Any) -> str:
+    """Extension days in the unit the ticket's feedback deadline counts in (the services' rule)."""
+    from hotline.tracking.services import extends_in_working_days
+
+    if extends_in_working_days(ticket):
         return _("%(n)s working days", n=days)
     return _("%(n)s days", n=days)
 
@@ -176,6 +179,10 @@ def init_templating(app: Flask) -> None:
         message_kind=lambda code: labels.label(labels.MESSAGE_KIND, code),
         system_reason=system_reason,
         explanation=explanation,
+    )
+    # The kernel's vocabularies, so pages compare statuses by name as the code does.
+    app.jinja_env.globals.update(
+        AS=AssignmentStatus, ES=ExtensionStatus, LIVE=sorted(LIVE_ASSIGNMENT_STATES), DEFAULT_URGENCY=DEFAULT_URGENCY
     )
     app.jinja_env.globals.update(
         time_left=time_left,

@@ -2,8 +2,8 @@
 step on a ticket, its assignments and extension requests.
 
 Each POST parses its form with the API's schema and calls one tracking or dispatch service;
-who may take which step is the API's rule (``STEPS``), and a liaison reaches only their own
-department's rows because the services load through ``hotline.tracking.scoping`` (anything
+who may take which step is the one table of ``hotline.tickets.permissions`` (the API's too),
+and a liaison reaches only their own department's rows because the services load through ``hotline.tracking.scoping`` (anything
 else is a 404). A step the state does not allow comes back as the service's 409 message.
 """
 
@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from hotline.errors import Forbidden
-from hotline.models import Role
+from hotline.tickets import permissions
 from hotline.tickets.lifecycle import ENDED_ASSIGNMENT_STATES
+from hotline.tickets.permissions import Step
 from hotline.web import labels
-from hotline.web.access import actor, page_roles, safe_next
+from hotline.web.access import actor, page_step, safe_next
 from hotline.web.forms import (
     REPORT_PATHS,
     ActionForm,
@@ -45,33 +45,10 @@ from hotline.web.templating import ref_choices
 
 bp = Blueprint("tickets", __name__)
 
-STAFF = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
-CENTER = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
-
-# Who may take each step: the same roles as the API's endpoints.
-STEPS: dict[str, tuple[str, ...]] = {
-    "dispatch": (Role.OPERATOR, Role.SUPERVISOR),
-    "close": (Role.SUPERVISOR,),
-    "reopen": (Role.SUPERVISOR,),
-    "revisit": (Role.OPERATOR, Role.SUPERVISOR),
-    "cancel": (Role.OPERATOR, Role.SUPERVISOR),
-    "complete": (Role.OPERATOR, Role.SUPERVISOR),
-    "decide_return": (Role.OPERATOR, Role.SUPERVISOR),
-    "decide_extension": (Role.SUPERVISOR,),
-    "work": (Role.LIAISON,),  # sign for, return, feedback, extension: the department's own liaison
-    "note": STAFF,  # notes and attachments: anyone who may read the ticket
-    "withdraw": (Role.OPERATOR, Role.SUPERVISOR),  # 撤回 a department
-    "on_behalf": (Role.SUPERVISOR,),  # 代反馈
-}
-
 
 def may(step: str) -> bool:
-    return current_user.is_authenticated and current_user.role in STEPS[step]
-
-
-def _require(step: str) -> None:
-    if not may(step):
-        raise Forbidden(_("Your role may not take this step."))
+    """For the templates: may the signed-in user take ``step`` (``hotline.tickets.permissions``)?"""
+    return current_user.is_authenticated and permissions.may(current_user.role, Step(step))
 
 
 def _now() -> datetime:
@@ -84,7 +61,7 @@ FILTERS = ("q", "status", "urgency", "channel", "bureau", "protection_type")
 
 
 @bp.route("/tickets/")
-@page_roles(*CENTER)
+@page_step(Step.BROWSE_TICKETS)
 def index():
     from hotline.tracking.schemas import TicketQuerySchema
     from hotline.tracking.services import list_tickets
@@ -233,7 +210,7 @@ def _detail(
 
     view = get_ticket(ticket_id, actor=actor(), now=_now(), via="web")
     # Linked reports are the center's business; a department sees only its own tickets.
-    related = related_tickets(ticket_id, actor()) if actor().role in CENTER else []
+    related = related_tickets(ticket_id, actor()) if permissions.may(actor().role, Step.BROWSE_TICKETS) else []
     return render_template(
         "tickets/detail.html",
         t=view,
@@ -250,13 +227,13 @@ def _detail(
 
 
 @bp.route("/tickets/<int:ticket_id>")
-@page_roles(*STAFF)
+@page_step(Step.READ_TICKET)
 def detail(ticket_id: int):
     return _detail(ticket_id)
 
 
 @bp.route("/tickets/<int:ticket_id>/recording")
-@page_roles(*CENTER)
+@page_step(Step.LISTEN_RECORDING)
 def recording(ticket_id: int):
     """The voicemail played from the app (audited), never from the provider's URL."""
     from flask import Response
@@ -300,30 +277,31 @@ def _body(form: FlaskForm, schema) -> dict[str, Any]:
 
 
 @bp.route("/tickets/<int:ticket_id>/complete", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.COMPLETE_TICKET)
 def complete(ticket_id: int):
     """Fill in what the caller could not give on a ``new`` ticket (the suggestion follows)."""
+    from hotline.dispatch.services import reference_errors
     from hotline.intake.schemas import TicketPatchSchema
     from hotline.intake.services import complete_ticket
 
-    _require("complete")
     form = CompleteForm(prefix="complete")
     return _step(
         ticket_id,
         "complete",
         form,
-        lambda f: complete_ticket(ticket_id, TicketPatchSchema().load(payload(f)), actor=actor(), now=_now()),
+        lambda f: complete_ticket(
+            ticket_id, TicketPatchSchema(codes=reference_errors).load(payload(f)), actor=actor(), now=_now()
+        ),
         _("The ticket is completed; check the suggestion and dispatch it."),
         paths=REPORT_PATHS,
     )
 
 
 @bp.route("/tickets/<int:ticket_id>/dispatch", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.DISPATCH)
 def dispatch(ticket_id: int):
     from hotline.dispatch.services import dispatch_ticket
 
-    _require("dispatch")
     form = DispatchForm(prefix="dispatch")
     form.lead.choices = form.assists.choices = _department_choices()
 
@@ -349,12 +327,11 @@ def dispatch(ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/close", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.CLOSE)
 def close(ticket_id: int):
     from hotline.tracking.schemas import NoteSchema
     from hotline.tracking.services import close_ticket
 
-    _require("close")
     return _step(
         ticket_id,
         "close",
@@ -365,12 +342,11 @@ def close(ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/reopen", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.REOPEN)
 def reopen(ticket_id: int):
     from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import reopen_ticket
 
-    _require("reopen")
     return _step(
         ticket_id,
         "reopen",
@@ -381,12 +357,11 @@ def reopen(ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/revisit", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.REVISIT)
 def revisit(ticket_id: int):
     from hotline.tracking.schemas import RevisitSchema
     from hotline.tracking.services import revisit_ticket
 
-    _require("revisit")
     form = RevisitForm(prefix="revisit")
     form.outcome.choices = [(c, str(n)) for c, n in labels.REVISIT_OUTCOME.items()]
 
@@ -398,12 +373,11 @@ def revisit(ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/cancel", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.CANCEL)
 def cancel(ticket_id: int):
     from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import cancel_ticket
 
-    _require("cancel")
     return _step(
         ticket_id,
         "cancel",
@@ -424,11 +398,10 @@ def _ticket_of_assignment(assignment_id: int) -> int:
 
 
 @bp.route("/assignments/<int:assignment_id>/accept", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WORK)
 def accept(assignment_id: int):
     from hotline.tracking.services import accept_assignment
 
-    _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
         ticket_id,
@@ -440,12 +413,11 @@ def accept(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/return", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WORK)
 def request_return(assignment_id: int):
     from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import request_return as request_return_service
 
-    _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
         ticket_id,
@@ -457,11 +429,10 @@ def request_return(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/return/approve", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.DECIDE_RETURN)
 def approve_return(assignment_id: int):
     from hotline.tracking.services import approve_return as approve_return_service
 
-    _require("decide_return")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
         ticket_id,
@@ -473,12 +444,11 @@ def approve_return(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/return/reject", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.DECIDE_RETURN)
 def reject_return(assignment_id: int):
     from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import reject_return as reject_return_service
 
-    _require("decide_return")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
         ticket_id,
@@ -490,12 +460,11 @@ def reject_return(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/feedback", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WORK)
 def feedback(assignment_id: int):
     from hotline.tracking.schemas import FeedbackCreateSchema
     from hotline.tracking.services import add_feedback
 
-    _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
 
     def run(f: FeedbackForm):
@@ -508,13 +477,12 @@ def feedback(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/feedback/correction", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WORK)
 def correct_feedback(assignment_id: int):
     """A corrected final feedback (a new entry; the first one stays in the history)."""
     from hotline.tracking.schemas import CorrectionSchema
     from hotline.tracking.services import correct_feedback as correct_feedback_service
 
-    _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
     return _step(
         ticket_id,
@@ -528,12 +496,11 @@ def correct_feedback(assignment_id: int):
 
 
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.WORK)
 def request_extension(assignment_id: int):
     from hotline.tracking.schemas import ExtensionCreateSchema
     from hotline.tracking.services import request_extension as request_extension_service
 
-    _require("work")
     ticket_id = _ticket_of_assignment(assignment_id)
 
     def run(f: ExtensionForm):
@@ -559,11 +526,10 @@ def _ticket_of_extension(extension_id: int) -> int:
 
 
 @bp.route("/extensions/<int:extension_id>/approve", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.DECIDE_EXTENSION)
 def approve_extension(extension_id: int):
     from hotline.tracking.services import approve_extension as approve_extension_service
 
-    _require("decide_extension")
     ticket_id = _ticket_of_extension(extension_id)
     return _step(
         ticket_id,
@@ -575,12 +541,11 @@ def approve_extension(extension_id: int):
 
 
 @bp.route("/extensions/<int:extension_id>/reject", methods=["POST"])
-@page_roles(*STAFF)
+@page_step(Step.DECIDE_EXTENSION)
 def reject_extension(extension_id: int):
     from hotline.tracking.schemas import ReasonSchema
     from hotline.tracking.services import reject_extension as reject_extension_service
 
-    _require("decide_extension")
     ticket_id = _ticket_of_extension(extension_id)
     # The page asks for the reason (the department must learn why); the API keeps it optional.
     return _step(

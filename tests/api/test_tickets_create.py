@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.extensions import db
 from hotline.intake.tickets import create_ticket, verify_secret
 from hotline.models import Assignment, ReferenceCode, Ticket
+from hotline.notify import templates
 from hotline.tickets.calendar import due_at
 from tests.factories_dispatch import (
     ADDRESS,
@@ -106,7 +107,7 @@ def test_each_assignment_texts_every_liaison_phone_without_personal_data(login, 
     by_assignment = {m.assignment_id for m in sms}
     lead = next(a for a in ticket["assignments"] if a["role"] == "lead")
     assert lead["id"] in by_assignment
-    local_due = parse(lead["sign_due_at"]).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    local_due = templates.local_time(parse(lead["sign_due_at"]), "Asia/Shanghai")  # the one due-time style
     for message in sms:
         assert message.status in {"queued", "sent"}
         assert ticket["number"] in message.body

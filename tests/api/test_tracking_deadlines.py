@@ -60,9 +60,11 @@ def test_normal_extension_skips_a_weekend(client):
     assert approve(supervisor, "normal", local(2026, 3, 13, 15, 30), 2).feedback_due_at == local(2026, 3, 17, 15, 30)
 
 
-def test_urgent_and_emergency_extensions_count_clock_days(client):
+def test_extension_days_count_on_the_calendar_of_the_urgencys_feedback_deadline(client):
+    """reference.toml says it: urgent's feedback runs on working days, emergency's on the clock."""
     _, supervisor = staff(client, "supervisor")
-    assert approve(supervisor, "urgent", local(2026, 9, 30, 10, 0), 3).feedback_due_at == local(2026, 10, 3, 10, 0)
+    # Wed 30 Sep 10:00 + 3 working days: 8 Oct (Thu), 9 Oct (Fri), 10 Oct (make-up Saturday).
+    assert approve(supervisor, "urgent", local(2026, 9, 30, 10, 0), 3).feedback_due_at == local(2026, 10, 10, 10, 0)
     assert approve(supervisor, "emergency", local(2026, 2, 14, 23, 0), 1).feedback_due_at == local(2026, 2, 15, 23, 0)
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from hotline.extensions import db
 from hotline.models import Assignment, Extension, Ticket, TicketEvent
 from hotline.tickets import lifecycle
+from hotline.tickets.calendar import add_working_days
 from hotline.tracking.scoping import GONE_STATES
 from tests.factories import make_ticket, staff
 
@@ -197,4 +198,5 @@ def test_partial_grant(actors):
     assert granted.status_code == 200 and granted.json["days"] == 2
     db.session.expire_all()
     moved = db.session.get(Assignment, assignment.id)
-    assert moved.feedback_due_at == due + timedelta(days=2) and moved.extended_days == 2
+    # Days count on the urgency's feedback calendar (urgent: working days in reference.toml).
+    assert moved.feedback_due_at == add_working_days(due, 2, "Asia/Shanghai") and moved.extended_days == 2

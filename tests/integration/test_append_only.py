@@ -72,3 +72,21 @@ def test_record_access_needs_a_subject(make_user):
     reader: User = make_user("someone", "operator")
     with pytest.raises(ValueError):
         record_access(reader, via="api", now=NOW)
+
+
+def test_the_history_guard_and_the_outbox_hooks_listen_to_the_apps_session_only(app):
+    """The listeners are attached to ``db.session``'s factory, not to every SQLAlchemy Session of
+    the process: another session (a migration, a maintenance script) is not the app's business."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from hotline.extensions import db
+    from hotline.notify import outbox
+    from hotline.tracking import transitions
+
+    assert event.contains(db.session, "before_flush", transitions._refuse_rewriting_history)
+    assert event.contains(db.session, "after_commit", outbox._enqueue_committed)
+    assert not event.contains(Session, "before_flush", transitions._refuse_rewriting_history)
+    assert not event.contains(Session, "after_commit", outbox._enqueue_committed)
+    with Session(db.engine) as other:  # a plain Session: no guard, no outbox hooks
+        assert not event.contains(other, "before_flush", transitions._refuse_rewriting_history)

@@ -37,3 +37,30 @@ def test_urgency_deadlines_and_ladder_are_data(app):
     assert normal.data["feedback"] == {"unit": "days", "amount": 5, "calendar": "working_days"}
     ladder = setting("escalation")["ladder"]
     assert [step["level"] for step in ladder] == [0, 1, 2, 3]
+
+
+def test_typed_reference_is_built_once_per_reference_version(app):
+    from hotline.reference.services import current_reference, reference_version
+
+    first = current_reference()
+    assert current_reference() is first and first.version == reference_version()
+    data = load_file()
+    data["urgencies"][1]["name"] = "较急（改）"
+    seed_reference(data)  # a write to the reference data bumps the version: rebuilt once
+    second = current_reference()
+    assert second is not first and second.version == first.version + 1
+    assert second.urgency_name("urgent") == "较急（改）" and current_reference() is second
+
+
+def test_dispatch_reads_the_same_reference_data_in_a_request_and_outside_one(app):
+    """No per-request cache (flask.g): a change made during a request is seen by the next read."""
+    from hotline.dispatch.services import reference
+    from hotline.reference.services import save_department
+
+    outside = reference()
+    with app.test_request_context("/"):
+        assert set(reference().departments) == set(outside.departments)
+        save_department("night_patrol", {"name": "夜间巡查队", "active": True}, new=True)
+        assert "night_patrol" in reference().departments
+        assert "night_patrol" in reference().typed.departments
+    assert "night_patrol" in reference().departments

@@ -54,3 +54,6 @@ def tx(service_app):
         engines[None] = engine
         outer.rollback()
         connection.close()
+        from hotline.reference.services import forget_reference
+
+        forget_reference()  # a reference version counted inside the rolled-back test is gone

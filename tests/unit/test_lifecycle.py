@@ -145,11 +145,21 @@ def test_has_lead():
     assert not lifecycle.has_lead([("lead", "withdrawn"), ("assist", "accepted")])
 
 
-def test_extension_calendar():
-    assert lifecycle.extension_in_working_days("normal")
-    assert lifecycle.extension_in_working_days(None)
-    assert not lifecycle.extension_in_working_days("urgent")
-    assert not lifecycle.extension_in_working_days("emergency")
+def test_extension_calendar_follows_each_urgencys_feedback_calendar_in_the_data_file():
+    from hotline.reference.services import load_file
+    from hotline.tickets.reference import build_reference, extension_in_working_days
+
+    data = load_file()
+    rows = [{"code": u["code"], "name": u["name"], "data": u, "position": i} for i, u in enumerate(data["urgencies"])]
+    ref = build_reference(1, rows, [], [])
+    for urgency in data["urgencies"]:
+        working = urgency["feedback"]["calendar"] == "working_days"
+        assert ref.deadline_urgency(urgency["code"]).extension_in_working_days is working
+    assert ref.deadline_urgency(None).extension_in_working_days  # undecided: the default urgency's
+    # A rule's own policy, kept on the ticket, decides over the urgency's.
+    clock = {"sign": {"unit": "hours", "amount": 4}, "feedback": {"unit": "days", "amount": 3, "calendar": "clock"}}
+    assert not extension_in_working_days(ref.applied_policy(clock, "normal"))
+    assert extension_in_working_days(ref.applied_policy(None, "normal"))
 
 
 def test_revisit_outcomes():

@@ -310,7 +310,9 @@ def add_feedback(
     assignment = scoping.assignment_for(actor, assignment_id)
     if final:
         waiting = db.session.scalar(
-            sa.select(Extension.id).where(Extension.assignment_id == assignment.id, Extension.status == "pending")
+            sa.select(Extension.id).where(
+                Extension.assignment_id == assignment.id, Extension.status == ExtensionStatus.PENDING
+            )
         )
         if waiting is not None:
             raise Conflict(
@@ -319,7 +321,7 @@ def add_feedback(
                 {"extension_id": [waiting]},
             )
     behalf: dict[str, Any] = {"on_behalf": True, "recorded_by": actor.username} if on_behalf else {}
-    if on_behalf and assignment.status == "pending":
+    if on_behalf and assignment.status == AssignmentStatus.PENDING:
         change_assignment(assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf)
         if assignment.ticket.status == "dispatched":
             change_ticket(assignment.ticket, "start", actor=actor, now=now)

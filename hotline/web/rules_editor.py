@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from hotline.dispatch.rules import CONDITIONS, DEADLINE_KINDS, STREET
+from hotline.tickets.enums import DEFAULT_URGENCY
 from hotline.web import i18n, labels
 from hotline.web.forms import LooseSelectField, MultiCheckboxField, RuleSampleForm
 from hotline.web.templating import page_text, ref_choices, ref_name, reference
@@ -541,7 +542,7 @@ def sample_form(rule: Mapping[str, Any] | None = None, formdata: Any = None) -> 
         form.others.data = [c for c in [first("other_protection_types", "protection_types")] if c]
         form.categories.data = [c for c in [first("subject_categories", "subject_categories")] if c]
         form.street.data = first("streets", "streets", streets[0] if streets else None)
-        form.urgency.data = first("urgencies", "urgencies", "normal")
+        form.urgency.data = first("urgencies", "urgencies", DEFAULT_URGENCY)
         channels = [c for c in when.get("channels") or [] if c in labels.CHANNEL]
         form.channel.data = channels[0] if channels else ""
     return form

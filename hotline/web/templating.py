@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 
-from hotline.tickets.enums import DEFAULT_URGENCY, AssignmentStatus, ExtensionStatus
+from hotline.tickets.enums import DEFAULT_URGENCY, AssignmentStatus, ExtensionStatus, TicketStatus
 from hotline.tickets.lifecycle import LIVE_ASSIGNMENT_STATES
 from hotline.tracking import services as tracking
 from hotline.web import i18n, labels
@@ -182,7 +182,11 @@ def init_templating(app: Flask) -> None:
     )
     # The kernel's vocabularies, so pages compare statuses by name as the code does.
     app.jinja_env.globals.update(
-        AS=AssignmentStatus, ES=ExtensionStatus, LIVE=sorted(LIVE_ASSIGNMENT_STATES), DEFAULT_URGENCY=DEFAULT_URGENCY
+        AS=AssignmentStatus,
+        ES=ExtensionStatus,
+        TS=TicketStatus,
+        LIVE=sorted(LIVE_ASSIGNMENT_STATES),
+        DEFAULT_URGENCY=DEFAULT_URGENCY,
     )
     app.jinja_env.globals.update(
         time_left=time_left,

@@ -20,6 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
+from hotline.redact import redact_path
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5  # how long a 503 asks clients to wait while the database or Redis is away
@@ -147,7 +149,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(EmbeddedRedisUnavailable)
     def _unavailable(error: Exception):
         """The database or Redis is away (restarting, failing over, locked): a 503 the client may retry."""
-        log.warning("backing service unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        log.warning(
+            "backing service unavailable on %s %s: %s", request.method, redact_path(request.path), type(error).__name__
+        )
         try:
             from hotline.extensions import db
 
@@ -164,7 +168,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return app.extensions["hotline_api"].handle_http_exception(error)
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         if not wants_json():
             return render_page(InternalServerError())
         return error_payload(500, "服务器内部错误 Internal server error"), 500

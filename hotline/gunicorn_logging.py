@@ -8,17 +8,13 @@ phone numbers) replaced, and no query string or referrer. ``gunicorn.conf.py`` s
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-LONG_NUMBER = re.compile(r"\+?\d{7,}")
+from hotline.redact import redact_path
+
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
-
-
-def redact_path(path: str) -> str:
-    return LONG_NUMBER.sub("[redacted]", path)
 
 
 class RedactingLogger(Logger):

@@ -160,6 +160,15 @@ class TestDatabaseAway:
             assert response.json["code"] == 503 and response.json["message"]
             assert int(response.headers["Retry-After"]) > 0
 
+    def test_the_error_log_keeps_no_tracking_code_from_the_path(self, client, caplog):
+        """The app's own log line for a 503 names the route, never the reporter's tracking code."""
+        with caplog.at_level("WARNING", logger="hotline.errors"):
+            response = client.get("/api/v1/reports/8302164597?secret=123456")
+        assert response.status_code == 503
+        logged = " ".join(r.getMessage() for r in caplog.records if r.name == "hotline.errors")
+        assert "/api/v1/reports/[redacted]" in logged
+        assert "8302164597" not in logged and "123456" not in logged
+
     def test_pages_answer_503_with_retry_after(self, client):
         response = client.post("/login", data={"username": "a", "password": "b" * 12})
         assert response.status_code in (503, 303)  # 303: the CSRF token is checked first (back to the form)

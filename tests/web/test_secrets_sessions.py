@@ -223,7 +223,11 @@ def test_every_way_of_setting_a_password_keeps_the_same_policy(signed_in, client
         return db.session.get(User, olga_id).password_hash
 
     before = stored()
-    for weak, words in (("1234567890", "常见密码"), ("olga-and-lina-2026", "不能包含用户名"), ("short", "至少10个字符")):
+    for weak, words in (
+        ("1234567890", "常见密码"),
+        ("olga-and-lina-2026", "不能包含用户名"),
+        ("short", "至少10个字符"),
+    ):
         page = admin.post("/admin/users/", {"username": "lina", "role": "operator", "password": weak})
         assert page.status_code == 422 and words in text(page), weak
         reset = admin.post(f"/admin/users/{olga_id}/password", {"password": weak})

@@ -91,9 +91,18 @@ def requeue_failed_command(dry_run: bool) -> None:
 def retention_command(at: str | None, dry_run: bool) -> None:
     """Pseudonymise tickets closed or cancelled more than HOTLINE_RETENTION_DAYS before --at
     (the same code the daily cron job runs); prints one line."""
-    from hotline.retention.services import run_retention, summary_line
+    from flask import current_app
 
-    click.echo(summary_line(run_retention(parse_moment(at), dry_run=dry_run, now=datetime.now(UTC))))
+    from hotline.intake.recordings import twilio_client
+    from hotline.retention.services import run_retention, summary_line
+    from hotline.settings import current_settings
+
+    days, client = current_settings().retention_days, twilio_client(current_app)
+    click.echo(
+        summary_line(
+            run_retention(parse_moment(at), days=days, recordings=client, dry_run=dry_run, now=datetime.now(UTC))
+        )
+    )
 
 
 def register(group: click.Group) -> None:

@@ -30,10 +30,15 @@ def chase_overdue() -> str:
 
 @with_app
 def run_retention() -> str:
+    from flask import current_app
+
+    from hotline.intake.recordings import twilio_client
     from hotline.retention.services import run_retention as retention
     from hotline.retention.services import summary_line
+    from hotline.settings import current_settings
 
-    return summary_line(retention(datetime.now(UTC)))
+    days = current_settings().retention_days
+    return summary_line(retention(datetime.now(UTC), days=days, recordings=twilio_client(current_app)))
 
 
 @with_app

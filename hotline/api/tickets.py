@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -100,7 +100,9 @@ class TicketRecording(MethodView):
     def get(self, ticket_id):
         """The voicemail's audio, fetched from Twilio with the account's credentials; every
         playback is recorded in the access log. The provider's URL is never answered."""
-        audio, content_type = recordings.get_recording(ticket_id, actor=current_actor(), now=_now())
+        audio, content_type = recordings.get_recording(
+            ticket_id, actor=current_actor(), now=_now(), client=recordings.twilio_client(current_app)
+        )
         return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 

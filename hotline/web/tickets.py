@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -238,9 +238,10 @@ def recording(ticket_id: int):
     """The voicemail played from the app (audited), never from the provider's URL."""
     from flask import Response
 
-    from hotline.intake.recordings import get_recording
+    from hotline.intake.recordings import get_recording, twilio_client
 
-    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), via="web")
+    client = twilio_client(current_app)
+    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), client=client, via="web")
     return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 

@@ -9,9 +9,13 @@ from workers.app import with_app
 
 @with_app
 def send_message(message_id: int) -> str:
-    from hotline.notify.services import send_message as send
+    from flask import current_app
 
-    return send(message_id, datetime.now(UTC))
+    from hotline.notify.senders import get_sender
+    from hotline.notify.services import send_message as send
+    from hotline.settings import current_settings
+
+    return send(message_id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
 
 
 @with_app

@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from hotline.escalation.chaser import chase_overdue, send_daily_digest
 from hotline.extensions import db
 from hotline.models import DigestRun, Message, Ticket, TicketEvent
+from hotline.notify.senders import get_sender
 from hotline.notify.services import send_message
+from hotline.settings import current_settings
 from hotline.tickets.calendar import next_local_time
 from tests.conftest import ROOT
 from tests.factories_chaser import (
@@ -175,7 +178,7 @@ def test_signing_for_switches_to_the_feedback_deadline(app, make_user):
     ident = make_ticket(DISPATCHED).assignments[0].id
     assert dict(chase_overdue(T0).fired) == {0: 1}
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
-    accept_assignment(ident, actor=liaison, now=T0 + timedelta(hours=1))
+    accept_assignment(ident, actor=liaison, now=T0 + timedelta(hours=1), settings=current_settings())
     row = assignment(ident)
     # Feedback due Mon 16 Mar 14:00 (5 working days); 75% of its 168-hour window: Sat 14 Mar 20:00.
     assert row.feedback_due_at == local("2026-03-16 14:00")
@@ -192,16 +195,18 @@ def test_an_approved_extension_restarts_the_ladder(app, make_user, client, login
     ident = make_ticket(DISPATCHED).assignments[0].id
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
     supervisor = make_user("sup-ext", "supervisor")
-    accept_assignment(ident, actor=liaison, now=DISPATCHED + timedelta(hours=1))
+    accept_assignment(ident, actor=liaison, now=DISPATCHED + timedelta(hours=1), settings=current_settings())
     due = local("2026-03-16 14:00")
-    extension = request_extension(ident, 3, "需要协调多个部门", actor=liaison, now=due - timedelta(days=1))
+    extension = request_extension(
+        ident, 3, "需要协调多个部门", actor=liaison, now=due - timedelta(days=1), settings=current_settings()
+    )
     extension_id = extension.id
     assert dict(chase_overdue(due).fired) == {1: 1}  # late: level 1 for the first deadline
     api = login("supervisor")
     item = api.get(f"/api/v1/overdue?at={(due + timedelta(hours=1)).isoformat()}".replace("+", "%2B")).json["items"][0]
     assert (item["assignment_id"], item["escalation_level"], item["kind"]) == (ident, 1, "feedback")
 
-    approve_extension(extension_id, actor=supervisor, now=due + timedelta(hours=1))
+    approve_extension(extension_id, actor=supervisor, now=due + timedelta(hours=1), settings=current_settings())
     row = assignment(ident)
     new_due = local("2026-03-19 14:00")  # three working days later
     assert row.feedback_due_at == new_due
@@ -244,8 +249,11 @@ def test_quiet_hours_hold_ordinary_messages_until_seven_emergencies_go_now(app, 
     assert all(db.session.get(Message, m.id).status == "queued" for m in held)
     # At 07:00 the held messages go (the same send service the worker runs).
     for message in held:
-        assert send_message(message.id, seven - SECOND) == "deferred"
-        assert send_message(message.id, seven) == "sent"
+        assert (
+            send_message(message.id, seven - SECOND, settings=current_settings(), sender=get_sender(current_app))
+            == "deferred"
+        )
+        assert send_message(message.id, seven, settings=current_settings(), sender=get_sender(current_app)) == "sent"
 
 
 def test_daily_digest_once_per_local_day(app, make_user):
@@ -341,10 +349,12 @@ def test_returned_and_completed_assignments_are_not_chased(app, make_user):
     ident = make_ticket(DISPATCHED).assignments[0].id
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
     operator = make_user("op-1", "operator")
-    request_return(ident, "不属于本部门职责", actor=liaison, now=DISPATCHED + timedelta(hours=1))
+    request_return(
+        ident, "不属于本部门职责", actor=liaison, now=DISPATCHED + timedelta(hours=1), settings=current_settings()
+    )
     # The clock keeps running while the center decides.
     assert dict(chase_overdue(T1).fired) == {1: 1}
-    approve_return(ident, actor=operator, now=T1 + timedelta(hours=1))
+    approve_return(ident, actor=operator, now=T1 + timedelta(hours=1), settings=current_settings())
     assert assignment(ident).next_escalation_at is None
     assert fired_total(chase_overdue(T3)) == 0
     assert steps(ident) == [("sign", 1)]

@@ -20,6 +20,7 @@ from hotline.escalation.overdue import overdue_queue
 from hotline.extensions import db
 from hotline.models import Message
 from hotline.notify.contacts import set_department_contacts
+from hotline.settings import current_settings
 from tests.factories_chaser import HEAD, LEADING_GROUP, LIAISON, SUPERVISOR, local
 
 OPENED = local("2026-03-02 10:00")
@@ -43,7 +44,7 @@ def child(app, make_user):
         "risk": "high",
         "guardians": [],
     }
-    return services.create_file(data, actor=operator, now=OPENED).id
+    return services.create_file(data, actor=operator, now=OPENED, settings=current_settings()).id
 
 
 def chase_sms() -> list[Message]:
@@ -94,7 +95,11 @@ def test_a_visit_starts_a_new_deadline_and_the_old_one_stops(child, make_user):
     liaison = make_user("li", "liaison", bureau="street:jiangyuan")
     visited = DUE + timedelta(hours=2)
     services.record_visit(
-        child, {"visited_at": visited, "kind": "home", "findings": "在家", "services": []}, actor=liaison, now=visited
+        child,
+        {"visited_at": visited, "kind": "home", "findings": "在家", "services": []},
+        actor=liaison,
+        now=visited,
+        settings=current_settings(),
     )
     row = db.session.get(ChildFile, child)
     assert row.next_visit_due_at == visited + timedelta(days=7)
@@ -107,7 +112,7 @@ def test_a_visit_starts_a_new_deadline_and_the_old_one_stops(child, make_user):
 
 def test_a_closed_file_is_not_chased(child, make_user):
     operator = make_user("op2", "operator")
-    services.close_file(child, "迁出", actor=operator, now=OPENED + timedelta(days=1))
+    services.close_file(child, "迁出", actor=operator, now=OPENED + timedelta(days=1), settings=current_settings())
     chase_overdue(LEVEL3 + MINUTE)
     assert chase_sms() == []
 

@@ -16,6 +16,7 @@ from hotline.escalation.overdue import overdue_queue
 from hotline.extensions import db
 from hotline.models import Message, TicketEvent
 from hotline.notify.contacts import set_department_contacts
+from hotline.settings import current_settings
 from hotline.setup.checks import setup_warnings
 from tests.factories_chaser import chase_messages, local, make_ticket
 
@@ -69,7 +70,7 @@ def test_nobody_reached_is_recorded_and_shown_not_hidden(app):
     assert event.data["recipients"] == 0 and event.data["reached"] == []
     [item] = overdue_queue(LEVEL3)["items"]
     assert item["escalation_recipients"] == 0
-    codes = {w["code"] for w in setup_warnings(datetime.now(UTC))}
+    codes = {w["code"] for w in setup_warnings(datetime.now(UTC), settings=current_settings())}
     assert "escalation_rung_reaches_nobody" in codes
 
 

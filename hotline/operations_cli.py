@@ -33,8 +33,11 @@ def parse_moment(text: str | None) -> datetime:
 def chase_overdue_command(at: str | None, batch_size: int | None) -> None:
     """One pass of the overdue chaser (the same code the cron job runs); prints one line."""
     from hotline.escalation.chaser import BATCH_SIZE, chase_overdue
+    from hotline.settings import current_settings
 
-    click.echo(chase_overdue(parse_moment(at), batch_size=batch_size or BATCH_SIZE).summary())
+    click.echo(
+        chase_overdue(parse_moment(at), batch_size=batch_size or BATCH_SIZE, tz=current_settings().timezone).summary()
+    )
 
 
 @departments_cli.command("set-contact")

@@ -28,8 +28,9 @@ def sweep_outbox() -> int:
 @with_app
 def chase_overdue() -> str:
     from hotline.escalation.chaser import chase_overdue as chase
+    from hotline.settings import current_settings
 
-    return chase(datetime.now(UTC)).summary()
+    return chase(datetime.now(UTC), tz=current_settings().timezone).summary()
 
 
 @with_app
@@ -48,5 +49,6 @@ def run_retention() -> str:
 @with_app
 def send_daily_digest() -> int:
     from hotline.escalation.chaser import send_daily_digest as digest
+    from hotline.settings import current_settings
 
-    return digest(datetime.now(UTC))
+    return digest(datetime.now(UTC), tz=current_settings().timezone)

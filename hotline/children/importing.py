@@ -214,7 +214,7 @@ def import_survey(content: bytes, *, actor: User, now: datetime, settings: Setti
             continue
         child.updated_at = now
         changes = {k: v for k, v in clean.items() if k != "match_key" and (k != "guardians" or v)}
-        fields = _apply_changes(child, changes)
+        fields = _apply_changes(child, changes, settings.timezone)
         if fields:
             _event(
                 child, "updated", actor=actor, now=now, before=child.status, data={"via": "import", "fields": fields}

@@ -165,14 +165,16 @@ def _transition(child: ChildFile, action: str) -> str:
     return before
 
 
-def reschedule(child: ChildFile, now: datetime) -> None:
-    """Recompute the next visit due date and the chaser's next look (in the caller's transaction)."""
+def reschedule(child: ChildFile, now: datetime, tz: str) -> None:
+    """Recompute the next visit due date and the chaser's next look (in the caller's transaction;
+    the ladder's local times in ``tz``)."""
     from hotline.children.chaser import first_look
+    from hotline.reference.services import configured_ladder
 
     since = child.last_visited_at or child.created_at or now
     child.next_visit_due_at = schedule.next_visit_due(since, child.visit_every_days)
     child.escalation_level = 0
-    child.next_escalation_at = first_look(child) if child.status == "open" else None
+    child.next_escalation_at = first_look(child, configured_ladder(tz)) if child.status == "open" else None
 
 
 # --- the file as answered ----------------------------------------------------------------------
@@ -282,7 +284,7 @@ def _new_file(data: Mapping[str, Any], *, actor: User | None, now: datetime, set
     db.session.add(child)
     db.session.flush()
     child.number = _number(child, settings)
-    reschedule(child, now)
+    reschedule(child, now, settings.timezone)
     return child
 
 
@@ -364,7 +366,7 @@ def update_file(child_id: int, data: Mapping[str, Any], *, actor: User, now: dat
     if "street" in data:
         _require_street(actor, data["street"])
     before = _transition(child, "update")
-    changed = _apply_changes(child, data)
+    changed = _apply_changes(child, data, settings.timezone)
     if changed:
         _event(child, "updated", actor=actor, now=now, before=before, data={"fields": changed})
         child.updated_at = now
@@ -373,7 +375,7 @@ def update_file(child_id: int, data: Mapping[str, Any], *, actor: User, now: dat
     return file_view(child, actor, now, settings=settings)
 
 
-def _apply_changes(child: ChildFile, data: Mapping[str, Any]) -> list[str]:
+def _apply_changes(child: ChildFile, data: Mapping[str, Any], tz: str) -> list[str]:
     """Apply the given fields; the names of those that changed (never their values: events
     outlive a pseudonymised file)."""
     changed: list[str] = []
@@ -396,7 +398,7 @@ def _apply_changes(child: ChildFile, data: Mapping[str, Any]) -> list[str]:
         child.visit_every_days = interval
         changed.append("visit_every_days")
     if "visit_every_days" in changed:
-        reschedule(child, child.updated_at)
+        reschedule(child, child.updated_at, tz)
     if {"name", "birth_date", "street"} & set(changed):
         child.match_key = schedule.match_key(child.name, child.birth_date, child.street_code)
     return changed
@@ -559,7 +561,7 @@ def record_visit(
         if child.last_visited_at is None or visited_at > child.last_visited_at:
             child.last_visited_at = visited_at
         child.updated_at = now
-        reschedule(child, now)
+        reschedule(child, now, settings.timezone)
         db.session.flush()
         _event(
             child,

@@ -391,7 +391,9 @@ def _apply_decision(
         },
     )
     for assignment in withdrawn:
-        transitions.change_assignment(assignment, "withdraw", actor=actor, now=now, reason="改派 re-dispatched")
+        transitions.change_assignment(
+            assignment, "withdraw", actor=actor, now=now, reason="改派 re-dispatched", tz=settings.timezone
+        )
     for code, assignment in kept.items():
         if assignment.role != wanted[code]:
             before, assignment.role = assignment.role, wanted[code]
@@ -440,7 +442,7 @@ def _create_assignments(
                 created_at=now,
             )
             db.session.add(assignment)
-            transitions.schedule_chase(assignment, now)
+            transitions.schedule_chase(assignment, now, tz)
             created.append(assignment)
     db.session.flush()  # ids for the events and messages; those are written together later
     with db.session.no_autoflush:

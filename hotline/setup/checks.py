@@ -62,7 +62,7 @@ def setup_warnings(now: datetime, *, settings: Settings) -> list[dict[str, Any]]
                 department=department.code,
             )
         )
-    ladder = configured_ladder()
+    ladder = configured_ladder(settings.timezone)
     for rung in ladder.rungs:
         label = f"第{rung.level}级 {rung.name or rung.name_en}"
         nobody = [d for d in assignable if not directory.reach(rung.to, d).phones]

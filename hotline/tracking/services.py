@@ -128,8 +128,8 @@ def _extend(due: datetime, days: int, ticket: Ticket, tz: str) -> datetime:
 # --- notifications -------------------------------------------------------------------------
 
 
-def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    return quiet_until(configured_ladder(), now, current_reference().is_emergency(ticket.urgency))
+def _quiet_until(ticket: Ticket, now: datetime, tz: str) -> datetime | None:
+    return quiet_until(configured_ladder(tz), now, current_reference().is_emergency(ticket.urgency))
 
 
 def department_phones(department: Department) -> list[str]:
@@ -159,7 +159,7 @@ def _send(
     body = templates.render(
         template, **templates.ticket_fields(ticket, reference, settings.timezone, **moments), **fields
     )
-    not_before = _quiet_until(ticket, now)
+    not_before = _quiet_until(ticket, now, settings.timezone)
     for phone in phones:
         add_message(
             phone,
@@ -238,7 +238,7 @@ def _after_assignment_step(
 def accept_assignment(assignment_id: int, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """签收: only from ``pending``; the first sign-for starts the ticket."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "accept", actor=actor, now=now)
+    change_assignment(assignment, "accept", actor=actor, now=now, tz=settings.timezone)
     if assignment.ticket.status == "dispatched":
         change_ticket(assignment.ticket, "start", actor=actor, now=now)
     return assignment
@@ -248,7 +248,7 @@ def accept_assignment(assignment_id: int, *, actor: User, now: datetime, setting
 def request_return(assignment_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """退单 request: the center decides; the clocks keep running meanwhile."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "request_return", actor=actor, now=now, reason=reason)
+    change_assignment(assignment, "request_return", actor=actor, now=now, reason=reason, tz=settings.timezone)
     _tell_center(
         assignment.ticket, "return_requested", now, assignment, bureau=assignment.department.name, settings=settings
     )
@@ -261,7 +261,7 @@ def approve_return(
 ) -> Assignment:
     """The center accepts a return: the order is ``returned``; no lead left → the ticket is ``new``."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "approve_return", actor=actor, now=now, reason=note)
+    change_assignment(assignment, "approve_return", actor=actor, now=now, reason=note, tz=settings.timezone)
     _tell_department(assignment, "return_approved", now, settings=settings)
     _after_assignment_step(assignment.ticket, actor=actor, now=now, settings=settings)
     return assignment
@@ -271,7 +271,7 @@ def approve_return(
 def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """The dispatch is binding: back to the state before the request; the department is told."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason)
+    change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason, tz=settings.timezone)
     _tell_department(assignment, "return_rejected", now, due=_watched_due(assignment), settings=settings)
     return assignment
 
@@ -291,7 +291,7 @@ def withdraw_assignment(
             f"ticket is '{assignment.ticket.status}': no department can be taken off it now",
             {"status": [assignment.ticket.status]},
         )
-    change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
+    change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason, tz=settings.timezone)
     _tell_department(assignment, "assignment_withdrawn", now, settings=settings)
     _after_assignment_step(assignment.ticket, actor=actor, now=now, withdrawn=True, settings=settings)
     return assignment
@@ -350,7 +350,9 @@ def add_feedback(
             )
     behalf: dict[str, Any] = {"on_behalf": True, "recorded_by": actor.username} if on_behalf else {}
     if on_behalf and assignment.status == AssignmentStatus.PENDING:
-        change_assignment(assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf)
+        change_assignment(
+            assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf, tz=settings.timezone
+        )
         if assignment.ticket.status == "dispatched":
             change_ticket(assignment.ticket, "start", actor=actor, now=now)
     feedback = Feedback(
@@ -370,6 +372,7 @@ def add_feedback(
         now=now,
         reason=ON_BEHALF_FEEDBACK if on_behalf else None,
         data={"feedback_id": feedback.id, "final": final, **behalf},
+        tz=settings.timezone,
     )
     if final:
         _after_assignment_step(assignment.ticket, actor=actor, now=now, settings=settings)
@@ -399,6 +402,7 @@ def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: date
         actor=actor,
         now=now,
         data={"feedback_id": feedback.id, "corrects": earlier[-1] if earlier else None},
+        tz=settings.timezone,
     )
     return feedback
 
@@ -502,6 +506,7 @@ def approve_extension(
         reason=note,
         feedback_due_at=new_due,
         data={"extension_id": extension.id, "days": granted, "days_requested": requested},
+        tz=settings.timezone,
     )
     assignment.extended_days = (assignment.extended_days or 0) + granted
     record_event(
@@ -560,6 +565,7 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime, settings
             reason=reason,
             sign_due_at=sign_due,
             feedback_due_at=feedback_due,
+            tz=settings.timezone,
         )
         _tell_department(assignment, "ticket_reopened", now, due=feedback_due, settings=settings)
 
@@ -606,7 +612,7 @@ def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime, se
     change_ticket(ticket, "cancel", actor=actor, now=now, reason=reason)
     for assignment in ticket.assignments:
         if assignment.status in lifecycle.LIVE_ASSIGNMENT_STATES:
-            change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
+            change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason, tz=settings.timezone)
             _tell_department(assignment, "ticket_cancelled", now, settings=settings)
     return ticket
 

@@ -64,7 +64,9 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     }
     numbers = {ids["older"]: older.number}
     at = local("2026-03-10 15:00")
-    chase_overdue(at)  # level 1 for the two sign-for deadlines; level 2 for the feedback one (due + 1 working day)
+    chase_overdue(
+        at, tz=current_settings().timezone
+    )  # level 1 for the two sign-for deadlines; level 2 for the feedback one (due + 1 working day)
 
     supervisor = login("supervisor")
     body = overdue(supervisor, at).json

@@ -41,7 +41,7 @@ def test_level3_on_a_fresh_install_reaches_the_department_and_a_supervisor(app, 
     make_user("ps-liaison", "liaison", bureau="public_security", phone=LIAISON)
     make_user("sup", "supervisor", phone=SUPERVISOR)
     ident = make_ticket(DISPATCHED).assignments[0].id
-    result = chase_overdue(LEVEL3)  # every rung is due at once: only the highest fires
+    result = chase_overdue(LEVEL3, tz=current_settings().timezone)  # every rung is due at once: only the highest fires
     assert dict(result.fired) == {3: 1} and result.unreachable == 0
     assert {m.to for m in chase_messages(ident)} == {LIAISON, SUPERVISOR}
     event = _events("escalation.level3")[-1]
@@ -56,14 +56,14 @@ def test_the_centers_contacts_come_before_supervisors(app, make_user):
     make_user("sup", "supervisor", phone=SUPERVISOR)
     set_department_contacts("protection_center", liaison_phones=[CENTER_DESK])
     ident = make_ticket(DISPATCHED).assignments[0].id
-    chase_overdue(LEVEL3)
+    chase_overdue(LEVEL3, tz=current_settings().timezone)
     assert {m.to for m in chase_messages(ident)} == {CENTER_DESK}
     assert _events("escalation.level3")[-1].data["reached"] == ["center_office"]
 
 
 def test_nobody_reached_is_recorded_and_shown_not_hidden(app):
     ident = make_ticket(DISPATCHED).assignments[0].id
-    result = chase_overdue(LEVEL3)
+    result = chase_overdue(LEVEL3, tz=current_settings().timezone)
     assert dict(result.fired) == {3: 1} and result.unreachable == 1
     assert chase_messages(ident) == []
     event = _events("escalation.level3")[-1]

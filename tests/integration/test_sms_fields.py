@@ -67,7 +67,9 @@ def test_one_ticket_reads_the_same_in_every_sms_and_a_reopen_keeps_the_rules_dea
     assert assignment.sign_due_at == start + timedelta(hours=4)
     assert assignment.feedback_due_at == start + timedelta(days=3)
 
-    chase_overdue(start + timedelta(hours=5))  # the sign-for is late: the ladder's first escalation
+    chase_overdue(
+        start + timedelta(hours=5), tz=current_settings().timezone
+    )  # the sign-for is late: the ladder's first escalation
     accept_assignment(assignment.id, actor=liaison, now=start + timedelta(hours=6), settings=current_settings())
     extension = request_extension(
         assignment.id, 2, "需协调民政低保", actor=liaison, now=start + timedelta(hours=7), settings=current_settings()

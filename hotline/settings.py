@@ -21,36 +21,37 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 EXTENSION = "hotline_settings"
 
 
+def _given(config: Mapping[str, Any], key: str, default: int) -> Any:
+    """The configured number, 0 included; ``default`` only when the key is unset."""
+    value = config.get(key)
+    return default if value is None else value
+
+
 @dataclass(frozen=True)
 class Settings:
+    """What the services are given; the edges' values (rate limits, the operators' phones,
+    the token lifetime, Twilio's credentials) stay in ``app.config`` where the edges read them."""
+
     timezone: str = DEFAULT_TIMEZONE
     public_url: str = ""
     secret_key: str = ""
     secret_key_file: str | None = None
     duty_phones: tuple[str, ...] = ()
-    operator_phones: tuple[str, ...] = ()
     retention_days: int = 1095
-    token_ttl_hours: int = 12
     sms_retry_intervals: tuple[int, ...] = DEFAULT_SMS_RETRY_INTERVALS
-    send_lease_seconds: int = 60
-    twilio_account_sid: str = ""
-    twilio_auth_token: str = ""
+    send_lease_seconds: int = 0  # 0: the sender's default lease (hotline.notify.services.LEASE)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
         return cls(
             timezone=config.get("HOTLINE_TIMEZONE") or DEFAULT_TIMEZONE,
-            public_url=(config.get("HOTLINE_PUBLIC_URL") or "").rstrip("/"),
+            public_url=config.get("HOTLINE_PUBLIC_URL") or "",
             secret_key=config.get("SECRET_KEY") or "",
             secret_key_file=config.get("HOTLINE_SECRET_KEY_FILE"),
             duty_phones=tuple(config.get("HOTLINE_DUTY_PHONES") or ()),
-            operator_phones=tuple(config.get("HOTLINE_OPERATOR_PHONES") or ()),
-            retention_days=int(config.get("HOTLINE_RETENTION_DAYS") or 1095),
-            token_ttl_hours=int(config.get("HOTLINE_TOKEN_TTL_HOURS") or 12),
+            retention_days=int(_given(config, "HOTLINE_RETENTION_DAYS", 1095)),
             sms_retry_intervals=tuple(config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_SMS_RETRY_INTERVALS),
-            send_lease_seconds=int(config.get("HOTLINE_SEND_LEASE_SECONDS") or 60),
-            twilio_account_sid=config.get("TWILIO_ACCOUNT_SID") or "",
-            twilio_auth_token=config.get("TWILIO_AUTH_TOKEN") or "",
+            send_lease_seconds=int(_given(config, "HOTLINE_SEND_LEASE_SECONDS", 0)),
         )
 
 

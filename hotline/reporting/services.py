@@ -7,10 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.reporting.stats import compute_stats
-from hotline.tickets import calendar
 
 
-def stats(start: date | None, end: date | None, *, now: datetime, tz: str = calendar.DEFAULT_TZ) -> dict[str, Any]:
+def stats(start: date | None, end: date | None, *, now: datetime, tz: str) -> dict[str, Any]:
     """The figures of ``hotline.reporting.stats`` for ``start``..``end`` (default: this month so far)."""
     today = now.astimezone(ZoneInfo(tz)).date()
     start = start or date(today.year, today.month, 1)

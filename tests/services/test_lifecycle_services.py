@@ -100,6 +100,7 @@ def test_the_whole_way_to_closed_and_back(people):
                 ).id,
                 actor=people["operator"],
                 now=NOW,
+                settings=current_settings(),
             )
     accept_assignment(lead.id, actor=people["liaison"], now=NOW + timedelta(hours=1), settings=current_settings())
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.IN_PROGRESS

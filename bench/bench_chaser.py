@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 
 import chaser_data as data
 
+from hotline.settings import current_settings
+
 
 def explain_claim(database: str, now: datetime, batch: int) -> str:
     import psycopg
@@ -47,7 +49,7 @@ def one_pass(app, now: datetime, redis_url: str) -> tuple[float, object]:
         from hotline.extensions import db
 
         started = time.perf_counter()
-        result = chase_overdue(now)
+        result = chase_overdue(now, tz=current_settings().timezone)
         elapsed = time.perf_counter() - started
         db.session.remove()
     return elapsed, result

@@ -22,6 +22,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hotline.settings import current_settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ticket_create import BODY, ROOT, prepare, service_env  # noqa: E402
 
@@ -64,10 +66,14 @@ def main() -> None:
     with app.app_context():
         operator = db.session.query(User).filter_by(username="bench_operator").one()
         for n in range(20):  # warm: connections, caches, code paths
-            create_ticket(distinct(-n - 1), channel="phone", actor=operator, now=datetime.now(UTC))
+            create_ticket(
+                distinct(-n - 1), channel="phone", actor=operator, now=datetime.now(UTC), settings=current_settings()
+            )
         for n in range(args.count):
             started = time.perf_counter()
-            create_ticket(distinct(n), channel="phone", actor=operator, now=datetime.now(UTC))
+            create_ticket(
+                distinct(n), channel="phone", actor=operator, now=datetime.now(UTC), settings=current_settings()
+            )
             service.append(time.perf_counter() - started)
         db.session.remove()
     for n in range(args.count):

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 import chaser_data as data
 
+from hotline.settings import current_settings
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -58,7 +60,7 @@ def main() -> None:
         from hotline.escalation.chaser import chase_overdue
         from hotline.extensions import db
 
-        print(chase_overdue(now).summary())
+        print(chase_overdue(now, tz=current_settings().timezone).summary())
         db.session.remove()
         Redis.from_url(args.redis).flushdb()
     data.vacuum_analyze(args.database)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from hotline import config as config_module
+from hotline.settings import install as install_settings
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    install_settings(app)
     return app
 
 

@@ -125,9 +125,10 @@ def check_command() -> None:
     """Print one line per set-up warning (what would let a notice reach nobody); always exits 0."""
     from datetime import UTC, datetime
 
+    from hotline.settings import current_settings
     from hotline.setup.checks import setup_warnings
 
-    warnings = setup_warnings(datetime.now(UTC))
+    warnings = setup_warnings(datetime.now(UTC), settings=current_settings())
     for warning in warnings:
         click.echo(f"{warning['code']}: {warning['message']}")
     click.echo(f"{len(warnings)} set-up warnings", err=True)

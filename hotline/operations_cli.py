@@ -33,8 +33,11 @@ def parse_moment(text: str | None) -> datetime:
 def chase_overdue_command(at: str | None, batch_size: int | None) -> None:
     """One pass of the overdue chaser (the same code the cron job runs); prints one line."""
     from hotline.escalation.chaser import BATCH_SIZE, chase_overdue
+    from hotline.settings import current_settings
 
-    click.echo(chase_overdue(parse_moment(at), batch_size=batch_size or BATCH_SIZE).summary())
+    click.echo(
+        chase_overdue(parse_moment(at), batch_size=batch_size or BATCH_SIZE, tz=current_settings().timezone).summary()
+    )
 
 
 @departments_cli.command("set-contact")
@@ -91,9 +94,18 @@ def requeue_failed_command(dry_run: bool) -> None:
 def retention_command(at: str | None, dry_run: bool) -> None:
     """Pseudonymise tickets closed or cancelled more than HOTLINE_RETENTION_DAYS before --at
     (the same code the daily cron job runs); prints one line."""
-    from hotline.retention.services import run_retention, summary_line
+    from flask import current_app
 
-    click.echo(summary_line(run_retention(parse_moment(at), dry_run=dry_run, now=datetime.now(UTC))))
+    from hotline.intake.recordings import twilio_client
+    from hotline.retention.services import run_retention, summary_line
+    from hotline.settings import current_settings
+
+    days, client = current_settings().retention_days, twilio_client(current_app)
+    click.echo(
+        summary_line(
+            run_retention(parse_moment(at), days=days, recordings=client, dry_run=dry_run, now=datetime.now(UTC))
+        )
+    )
 
 
 def register(group: click.Group) -> None:

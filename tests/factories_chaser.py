@@ -25,6 +25,7 @@ from twilio.http.response import Response
 
 from hotline.extensions import db
 from hotline.models import Assignment, EscalationStep, Message, Ticket
+from hotline.settings import current_settings
 
 SH = ZoneInfo("Asia/Shanghai")
 LIAISON = "+8613800000101"
@@ -72,7 +73,9 @@ def make_ticket(now: datetime, urgency: str = "normal", protection_type: str = "
         "protection_types": [protection_type],
         "urgency": urgency,
     }
-    ticket, _secret = create_ticket(data, channel="phone", actor=None, now=now.astimezone(SH))
+    ticket, _secret = create_ticket(
+        data, channel="phone", actor=None, now=now.astimezone(SH), settings=current_settings()
+    )
     assert ticket.assignments, "the default rules route a judicial ticket to public_security"
     return ticket
 

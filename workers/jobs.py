@@ -9,9 +9,13 @@ from workers.app import with_app
 
 @with_app
 def send_message(message_id: int) -> str:
-    from hotline.notify.services import send_message as send
+    from flask import current_app
 
-    return send(message_id, datetime.now(UTC))
+    from hotline.notify.senders import get_sender
+    from hotline.notify.services import send_message as send
+    from hotline.settings import current_settings
+
+    return send(message_id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
 
 
 @with_app
@@ -24,20 +28,27 @@ def sweep_outbox() -> int:
 @with_app
 def chase_overdue() -> str:
     from hotline.escalation.chaser import chase_overdue as chase
+    from hotline.settings import current_settings
 
-    return chase(datetime.now(UTC)).summary()
+    return chase(datetime.now(UTC), tz=current_settings().timezone).summary()
 
 
 @with_app
 def run_retention() -> str:
+    from flask import current_app
+
+    from hotline.intake.recordings import twilio_client
     from hotline.retention.services import run_retention as retention
     from hotline.retention.services import summary_line
+    from hotline.settings import current_settings
 
-    return summary_line(retention(datetime.now(UTC)))
+    days = current_settings().retention_days
+    return summary_line(retention(datetime.now(UTC), days=days, recordings=twilio_client(current_app)))
 
 
 @with_app
 def send_daily_digest() -> int:
     from hotline.escalation.chaser import send_daily_digest as digest
+    from hotline.settings import current_settings
 
-    return digest(datetime.now(UTC))
+    return digest(datetime.now(UTC), tz=current_settings().timezone)

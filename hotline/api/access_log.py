@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from hotline.audit.schemas import AccessLogListSchema, AccessLogQuerySchema
 from hotline.audit.services import list_access_log
 from hotline.auth.access import step_required
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_access_log", __name__, url_prefix="/api/v1", description="Audit 访问记录")
@@ -23,4 +24,4 @@ class AccessLogList(MethodView):
         """Reads of tickets' personal fields and of children's files, newest first (supervisor, admin).
 
         `from`/`to` are local dates, inclusive; `user` is a username."""
-        return list_access_log(args)
+        return list_access_log(args, tz=current_settings().timezone)

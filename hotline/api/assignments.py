@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import current_actor, step_required
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
@@ -36,7 +37,7 @@ class AssignmentAccept(MethodView):
     @blp.response(200, AssignmentStepSchema)
     def post(self, assignment_id):
         """签收, by the department's liaison; only from `pending`. The first sign-for starts the ticket."""
-        return services.accept_assignment(assignment_id, actor=current_actor(), now=_now())
+        return services.accept_assignment(assignment_id, actor=current_actor(), now=_now(), settings=current_settings())
 
 
 @blp.route("/assignments/<int:assignment_id>/return")
@@ -47,7 +48,9 @@ class AssignmentReturn(MethodView):
     @blp.response(200, AssignmentStepSchema)
     def post(self, data, assignment_id):
         """退单 request (from `pending` or `accepted`); the center decides, the clocks keep running."""
-        return services.request_return(assignment_id, data["reason"], actor=current_actor(), now=_now())
+        return services.request_return(
+            assignment_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/assignments/<int:assignment_id>/return/approve")
@@ -58,7 +61,9 @@ class AssignmentReturnApprove(MethodView):
     @blp.response(200, AssignmentStepSchema)
     def post(self, data, assignment_id):
         """The return is accepted: `returned`; with no lead left the ticket is `new` for re-dispatch."""
-        return services.approve_return(assignment_id, actor=current_actor(), now=_now(), note=data["reason"])
+        return services.approve_return(
+            assignment_id, actor=current_actor(), now=_now(), note=data["reason"], settings=current_settings()
+        )
 
 
 @blp.route("/assignments/<int:assignment_id>/return/reject")
@@ -69,7 +74,9 @@ class AssignmentReturnReject(MethodView):
     @blp.response(200, AssignmentStepSchema)
     def post(self, data, assignment_id):
         """The dispatch is binding: back to the state before the request; the department is told by SMS."""
-        return services.reject_return(assignment_id, data["reason"], actor=current_actor(), now=_now())
+        return services.reject_return(
+            assignment_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/assignments/<int:assignment_id>/withdraw")
@@ -81,7 +88,9 @@ class AssignmentWithdraw(MethodView):
     def post(self, data, assignment_id):
         """撤回: take the department off the ticket (`withdrawn`): its clocks and chasing stop and it
         no longer sees the ticket. With no lead left the ticket is `new` for re-dispatch."""
-        return services.withdraw_assignment(assignment_id, data["reason"], actor=current_actor(), now=_now())
+        return services.withdraw_assignment(
+            assignment_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/assignments/<int:assignment_id>/feedback")
@@ -103,6 +112,7 @@ class AssignmentFeedback(MethodView):
             actor=current_actor(),
             now=_now(),
             on_behalf=data["on_behalf"],
+            settings=current_settings(),
         )
 
 
@@ -115,5 +125,5 @@ class AssignmentExtensions(MethodView):
     def post(self, data, assignment_id):
         """延期 request (1–10 days, at most 10 in all), before the feedback deadline; one at a time."""
         return services.request_extension(
-            assignment_id, data["days"], data["reason"], actor=current_actor(), now=_now()
+            assignment_id, data["days"], data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
         )

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import current_actor, step_required
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
@@ -48,7 +49,12 @@ class ExtensionApprove(MethodView):
         """Grant the request (optionally fewer `days`): `feedback_due_at` moves by the days granted,
         working days for `normal` tickets, clock days otherwise."""
         return services.approve_extension(
-            extension_id, actor=current_actor(), now=_now(), days=data["days"], note=data["note"]
+            extension_id,
+            actor=current_actor(),
+            now=_now(),
+            days=data["days"],
+            note=data["note"],
+            settings=current_settings(),
         )
 
 
@@ -60,4 +66,6 @@ class ExtensionReject(MethodView):
     @blp.response(200, ExtensionSchema)
     def post(self, data, extension_id):
         """Refuse the request; the deadline stays."""
-        return services.reject_extension(extension_id, actor=current_actor(), now=_now(), reason=data["reason"])
+        return services.reject_extension(
+            extension_id, actor=current_actor(), now=_now(), reason=data["reason"], settings=current_settings()
+        )

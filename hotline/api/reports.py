@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 
 from hotline.dispatch.services import reference_errors
 from hotline.intake import reports
-from hotline.intake.reports import public_budget
+from hotline.intake.limits import public_budget
 from hotline.intake.schemas import ReportCreatedSchema, ReportCreateSchema, ReportStatusSchema
+from hotline.settings import current_settings
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Public reports 公众报告")
 
@@ -31,7 +32,7 @@ class Reports(MethodView):
     @blp.response(201, ReportCreatedSchema)
     def post(self, data):
         """A public report (no sign-in). Answers the tracking code and the secret, shown once."""
-        ticket, secret = reports.submit_report(data, now=_now())
+        ticket, secret = reports.submit_report(data, now=_now(), settings=current_settings())
         return {"tracking_code": ticket.tracking_code, "secret": secret, "status": ticket.status}
 
 
@@ -43,4 +44,6 @@ class ReportStatus(MethodView):
     @blp.response(200, ReportStatusSchema)
     def get(self, tracking_code):
         """The reporter's look-up. An unknown code and a wrong secret get the same 404."""
-        return reports.lookup_report(tracking_code, request.headers.get(SECRET_HEADER), now=_now())
+        return reports.lookup_report(
+            tracking_code, request.headers.get(SECRET_HEADER), settings=current_settings(), now=_now()
+        )

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import step_required
+from hotline.settings import current_settings
 from hotline.setup.checks import setup_warnings
 from hotline.setup.schemas import SetupSchema
 from hotline.tickets.permissions import Step
@@ -23,4 +24,4 @@ class Setup(MethodView):
     def get(self):
         """Set-up warnings: departments with no liaison phone, escalation rungs that would reach
         nobody, years the working-day calendar does not know, a secret key read from instance/."""
-        return {"warnings": setup_warnings(datetime.now(UTC))}
+        return {"warnings": setup_warnings(datetime.now(UTC), settings=current_settings())}

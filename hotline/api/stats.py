@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from hotline.auth.access import step_required
 from hotline.reporting import services
 from hotline.reporting.schemas import StatsQuerySchema, StatsSchema
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1", description="Figures 统计")
@@ -29,4 +30,4 @@ class Stats(MethodView):
         """Per-department and total figures for assignments dispatched `from`..`to` (local dates,
         inclusive; default: this month so far), as they stand now. Each figure is
         `{"count","rate","of"}`; the definitions are in `hotline/reporting/stats.py`."""
-        return services.stats(args["from_"], args["to"], now=_now())
+        return services.stats(args["from_"], args["to"], now=_now(), tz=current_settings().timezone)

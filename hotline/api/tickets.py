@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,6 +22,7 @@ from hotline.intake import recordings
 from hotline.intake import services as intake_services
 from hotline.intake.schemas import TicketPatchSchema
 from hotline.intake.tickets import create_ticket
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.tracking import services
 from hotline.tracking.schemas import (
@@ -68,7 +69,9 @@ class Tickets(MethodView):
         A ticket that no rule routes stays `new`, with `dispatch.explanation` saying why.
         """
         channel = data.pop("channel")
-        ticket, secret = create_ticket(data, channel=channel, actor=current_actor(), now=_now())
+        ticket, secret = create_ticket(
+            data, channel=channel, actor=current_actor(), now=_now(), settings=current_settings()
+        )
         return {"ticket": ticket, "secret": secret}
 
 
@@ -100,7 +103,9 @@ class TicketRecording(MethodView):
     def get(self, ticket_id):
         """The voicemail's audio, fetched from Twilio with the account's credentials; every
         playback is recorded in the access log. The provider's URL is never answered."""
-        audio, content_type = recordings.get_recording(ticket_id, actor=current_actor(), now=_now())
+        audio, content_type = recordings.get_recording(
+            ticket_id, actor=current_actor(), now=_now(), client=recordings.twilio_client(current_app)
+        )
         return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -119,7 +124,9 @@ class TicketDispatch(MethodView):
         ticket stays `new` (200, `dispatch.explanation` says why); a ticket that already has
         departments keeps them (409).
         """
-        return dispatch_services.dispatch_ticket(ticket_id, data.get("assignments"), actor=current_actor(), now=_now())
+        return dispatch_services.dispatch_ticket(
+            ticket_id, data.get("assignments"), actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/close")
@@ -130,7 +137,9 @@ class TicketClose(MethodView):
     @blp.response(200, TicketSummarySchema)
     def post(self, data, ticket_id):
         """办结: only from `awaiting_verification`."""
-        return services.close_ticket(ticket_id, data["note"], actor=current_actor(), now=_now())
+        return services.close_ticket(
+            ticket_id, data["note"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/reopen")
@@ -141,7 +150,9 @@ class TicketReopen(MethodView):
     @blp.response(200, TicketSummarySchema)
     def post(self, data, ticket_id):
         """Back to `in_progress` (from `awaiting_verification` or `closed`) with new deadlines from now."""
-        return services.reopen_ticket(ticket_id, data["reason"], actor=current_actor(), now=_now())
+        return services.reopen_ticket(
+            ticket_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/revisit")
@@ -152,7 +163,9 @@ class TicketRevisit(MethodView):
     @blp.response(200, TicketSummarySchema)
     def post(self, data, ticket_id):
         """回访 of a closed ticket; `unsatisfied` reopens it with new deadlines."""
-        return services.revisit_ticket(ticket_id, data["outcome"], data["note"], actor=current_actor(), now=_now())
+        return services.revisit_ticket(
+            ticket_id, data["outcome"], data["note"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/cancel")
@@ -163,4 +176,6 @@ class TicketCancel(MethodView):
     @blp.response(200, TicketSummarySchema)
     def post(self, data, ticket_id):
         """Cancel a duplicate or invalid ticket (any open state); live assignments are withdrawn."""
-        return services.cancel_ticket(ticket_id, data["reason"], actor=current_actor(), now=_now())
+        return services.cancel_ticket(
+            ticket_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )

@@ -24,6 +24,7 @@ from hotline.intake.schemas import (
     SmsWebhookSchema,
 )
 from hotline.intake.signatures import twilio_signed
+from hotline.settings import current_settings
 
 blp = Blueprint(
     "twilio",
@@ -99,7 +100,13 @@ class VoiceLookupSecret(TwilioView):
     def post(self, query, form):
         """Menu 3, step 2: the 6-digit secret; read the status out, or try again (three tries)."""
         step = services.voice_lookup_secret(
-            form["CallSid"], query["code"], form["Digits"], form["From"], form["To"], _now()
+            form["CallSid"],
+            query["code"],
+            form["Digits"],
+            form["From"],
+            form["To"],
+            _now(),
+            settings=current_settings(),
         )
         return twiml(_lookup_answer(step))
 
@@ -128,6 +135,7 @@ class VoiceRecording(TwilioView):
             from_number=form["From"],
             to_number=form["To"],
             now=_now(),
+            settings=current_settings(),
         )
         return twiml(voice.voicemail_saved())
 
@@ -150,7 +158,9 @@ class Sms(TwilioView):
     @blp.doc(**TWIML_DOC)
     def post(self, form):
         """An SMS report: a `new` ticket and a Chinese reply with its tracking code and secret."""
-        reply = services.receive_sms(form["MessageSid"], form["From"], form["Body"], _now())
+        reply = services.receive_sms(
+            form["MessageSid"], form["From"], form["Body"], _now(), settings=current_settings()
+        )
         return twiml(services.sms_twiml(reply))
 
 

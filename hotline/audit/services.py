@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 
 from hotline.extensions import db
 from hotline.models import AccessLog, Ticket, User
@@ -67,14 +67,14 @@ def record_access(
     return row
 
 
-def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    tz = ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+def _local_bounds(start: date | None, end: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
+    tz = ZoneInfo(timezone)
     begin = datetime.combine(start, time.min, tzinfo=tz) if start else None
     finish = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None
     return begin, finish
 
 
-def _filtered(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
+def _filtered(query: sa.Select, filters: dict[str, Any], tz: str) -> sa.Select:
     """The review's filters on a query over ``AccessLog`` joined to ``User``."""
     if filters.get("ticket_id") is not None:
         query = query.where(AccessLog.ticket_id == filters["ticket_id"])
@@ -82,7 +82,7 @@ def _filtered(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
         query = query.where(AccessLog.child_id == filters["child_id"])
     if filters.get("user"):
         query = query.where(User.username == filters["user"])
-    begin, finish = _local_bounds(filters.get("from_"), filters.get("to"))
+    begin, finish = _local_bounds(filters.get("from_"), filters.get("to"), tz)
     if begin is not None:
         query = query.where(AccessLog.created_at >= begin)
     if finish is not None:
@@ -90,7 +90,7 @@ def _filtered(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
     return query
 
 
-def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
+def list_access_log(filters: dict[str, Any], *, tz: str) -> dict[str, Any]:
     """Reads, newest first, filtered by ticket, child's file, username and local dates (inclusive).
 
     Each item also carries the reader's ``full_name`` and the ticket's ``number`` (for the review
@@ -100,7 +100,7 @@ def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
         .join(User, User.id == AccessLog.user_id)
         .outerjoin(Ticket, Ticket.id == AccessLog.ticket_id)
     )
-    query = _filtered(query, filters).order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
+    query = _filtered(query, filters, tz).order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
     rows, total = paginate(query, filters["page"], filters["per_page"], scalars=False)
     items = [
         {
@@ -121,14 +121,14 @@ def list_access_log(filters: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "total": total}
 
 
-def readers(filters: dict[str, Any], limit: int = 20) -> list[dict[str, Any]]:
+def readers(filters: dict[str, Any], *, tz: str, limit: int = 20) -> list[dict[str, Any]]:
     """Who read how much under the same filters, most reads first: a reviewer sees at a glance
     whose reading stands out, then opens that user's reads."""
     count = sa.func.count(AccessLog.id)
     query = sa.select(
         User.username, User.full_name, count.label("reads"), sa.func.max(AccessLog.created_at).label("last_at")
     ).join(User, User.id == AccessLog.user_id)
-    query = _filtered(query, filters).group_by(User.id, User.username, User.full_name)
+    query = _filtered(query, filters, tz).group_by(User.id, User.username, User.full_name)
     rows = db.session.execute(query.order_by(count.desc(), User.username).limit(limit)).all()
     return [
         {"user": row.username, "full_name": row.full_name, "reads": row.reads, "last_at": _aware(row.last_at)}

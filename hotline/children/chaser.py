@@ -32,12 +32,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def _ladder() -> Ladder:
-    from hotline.reference.services import configured_ladder
-
-    return configured_ladder()
-
-
 def window(child: ChildFile) -> tuple[datetime, datetime] | None:
     """(start, due) of the visit deadline being chased, or None for a file not chased."""
     due = child.next_visit_due_at
@@ -47,10 +41,9 @@ def window(child: ChildFile) -> tuple[datetime, datetime] | None:
     return min(start, due), due
 
 
-def first_look(child: ChildFile, ladder: Ladder | None = None) -> datetime | None:
+def first_look(child: ChildFile, ladder: Ladder) -> datetime | None:
     """The first rung of the file's visit deadline (when the chaser must first look)."""
     span = window(child)
-    ladder = ladder or _ladder()
     if span is None or not ladder.rungs:
         return None
     return min(at for _, at in ladder.times(*span))
@@ -176,9 +169,9 @@ class _VisitPass:
         )
 
 
-def chase_visits(now: datetime, ladder: Ladder | None = None, batch_size: int = BATCH_SIZE) -> VisitChaseResult:
+def chase_visits(now: datetime, ladder: Ladder, batch_size: int = BATCH_SIZE) -> VisitChaseResult:
     """One pass over the files whose visit ladder has a rung due; commits once per batch."""
-    chase = _VisitPass(now, ladder or _ladder(), Directory())
+    chase = _VisitPass(now, ladder, Directory())
     locking = db.session.get_bind().dialect.name == "postgresql"
     seen: set[int] = set()
     while True:

@@ -25,6 +25,7 @@ from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.models import User
 from hotline.reference.services import code_set
+from hotline.settings import Settings
 
 REQUIRED = (
     "name",
@@ -194,9 +195,9 @@ def check_sheet(rows: list[list[str]], today: date) -> tuple[list[tuple[int, dic
     return clean_rows, errors
 
 
-def import_survey(content: bytes, *, actor: User, now: datetime, tz: Any = None) -> dict[str, Any]:
+def import_survey(content: bytes, *, actor: User, now: datetime, settings: Settings) -> dict[str, Any]:
     """Check the whole sheet; store it only when every row is right (one transaction)."""
-    tz = tz or _tz()
+    tz = _tz(settings)
     rows, errors = check_sheet(read_rows(content), now.astimezone(tz).date())
     if errors:
         db.session.rollback()
@@ -207,13 +208,13 @@ def import_survey(content: bytes, *, actor: User, now: datetime, tz: Any = None)
     for _number, clean in rows:
         child = existing.get(clean["match_key"])
         if child is None:
-            child = _new_file(clean, actor=actor, now=now)
+            child = _new_file(clean, actor=actor, now=now, settings=settings)
             _event(child, "opened", actor=actor, now=now, data={"via": "import", "risk": child.risk})
             created += 1
             continue
         child.updated_at = now
         changes = {k: v for k, v in clean.items() if k != "match_key" and (k != "guardians" or v)}
-        fields = _apply_changes(child, changes)
+        fields = _apply_changes(child, changes, settings.timezone)
         if fields:
             _event(
                 child, "updated", actor=actor, now=now, before=child.status, data={"via": "import", "fields": fields}

@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.children.models import ChildEvent, ChildFile, Visit
 from hotline.extensions import db
-from hotline.retention.services import RetentionStep
+from hotline.retention.services import RetentionRun, RetentionStep
 
 REMOVED = ["name", "gender", "birth_date", "address", "guardians", "close_reason", "visits.findings"]
 
@@ -64,9 +63,9 @@ def _pseudonymise(ids: list[int], *, now: datetime, days: int) -> None:
     )
 
 
-def pseudonymise_file(child_id: int, now: datetime) -> dict[str, int]:
+def pseudonymise_file(child_id: int, now: datetime, run: RetentionRun) -> dict[str, int]:
     """The retention job's step for one file (its caller commits)."""
-    _pseudonymise([child_id], now=now, days=int(current_app.config["HOTLINE_RETENTION_DAYS"]))
+    _pseudonymise([child_id], now=now, days=run.days)
     return {}
 
 

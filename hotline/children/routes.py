@@ -32,6 +32,7 @@ from hotline.children.schemas import (
     VisitCreatedSchema,
     VisitCreateSchema,
 )
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.uploads import allow_upload
 
@@ -55,14 +56,14 @@ class Children(MethodView):
     @blp.response(200, ChildFileListSchema)
     def get(self, filters):
         """Files the caller may see, late visits first (a street office: its street's; other departments: 403)."""
-        return services.list_files(filters, actor=current_actor(), now=_now())
+        return services.list_files(filters, actor=current_actor(), now=_now(), settings=current_settings())
 
     @step_required(Step.OPEN_CHILD_FILE)
     @blp.arguments(ChildFileCreateSchema)
     @blp.response(201, ChildFileSchema)
     def post(self, data):
         """Open a file (operator, supervisor, or a liaison of the child's street office)."""
-        return services.create_file(data, actor=current_actor(), now=_now())
+        return services.create_file(data, actor=current_actor(), now=_now(), settings=current_settings())
 
 
 @blp.route("/children/<int:child_id>")
@@ -72,13 +73,13 @@ class Child(MethodView):
     @blp.response(200, ChildFileDetailSchema)
     def get(self, child_id):
         """The file with its visits, tickets and history. Every read is recorded in the access log."""
-        return services.get_file(child_id, actor=current_actor(), now=_now())
+        return services.get_file(child_id, actor=current_actor(), now=_now(), settings=current_settings())
 
     @blp.arguments(ChildFilePatchSchema)
     @blp.response(200, ChildFileSchema)
     def patch(self, data, child_id):
         """Correct a file; a new `visit_every_days` (or a new risk's default) moves the next visit."""
-        return services.update_file(child_id, data, actor=current_actor(), now=_now())
+        return services.update_file(child_id, data, actor=current_actor(), now=_now(), settings=current_settings())
 
 
 @blp.route("/children/<int:child_id>/close")
@@ -89,7 +90,9 @@ class ChildClose(MethodView):
     @blp.response(200, ChildFileSchema)
     def post(self, data, child_id):
         """Close the file: no more visits fall due; it stays for the figures until retention."""
-        return services.close_file(child_id, data["reason"], actor=current_actor(), now=_now())
+        return services.close_file(
+            child_id, data["reason"], actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 @blp.route("/children/<int:child_id>/visits")
@@ -104,7 +107,7 @@ class ChildVisits(MethodView):
         With `refer`, a ticket (channel `visit`) is created for the child and dispatched by the
         rules (帮扶转介); its id is `referral_ticket_id`.
         """
-        return services.record_visit(child_id, data, actor=current_actor(), now=_now())
+        return services.record_visit(child_id, data, actor=current_actor(), now=_now(), settings=current_settings())
 
 
 @blp.route("/tickets/<int:ticket_id>/child")
@@ -114,13 +117,13 @@ class TicketChild(MethodView):
     @blp.response(200, SuggestionsSchema)
     def get(self, ticket_id):
         """Files that may be this ticket's child (same name, same street): a person confirms with POST."""
-        return services.suggested_files(ticket_id, actor=current_actor(), now=_now())
+        return services.suggested_files(ticket_id, actor=current_actor(), now=_now(), settings=current_settings())
 
     @blp.arguments(TicketChildSchema)
     @blp.response(200, ChildFileSchema)
     def post(self, data, ticket_id):
         """Link the ticket to a file (`child_id`), or open one from its child fields (`create`)."""
-        return services.link_ticket(ticket_id, data, actor=current_actor(), now=_now())
+        return services.link_ticket(ticket_id, data, actor=current_actor(), now=_now(), settings=current_settings())
 
 
 @blp.route("/children/import")
@@ -135,7 +138,9 @@ class ChildImport(MethodView):
         Any bad row: `errors` lists every bad row and field (the header is row 1) and nothing
         is stored. The same child (name + birth date + street) again updates its file.
         """
-        return importing.import_survey(files["file"].read(), actor=current_actor(), now=_now())
+        return importing.import_survey(
+            files["file"].read(), actor=current_actor(), now=_now(), settings=current_settings()
+        )
 
 
 allow_upload("children.ChildImport", "HOTLINE_IMPORT_MAX_BYTES")

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.children import schedule
 from hotline.children.models import ChildEvent, ChildFile, Visit
@@ -25,6 +24,7 @@ from hotline.extensions import db
 from hotline.models import Role, Street, Ticket, User
 from hotline.pagination import paginate
 from hotline.reference.services import code_set, current_reference, setting
+from hotline.settings import Settings
 from hotline.tracking import scoping
 
 INVALID = "输入有误 Validation failed"
@@ -48,8 +48,8 @@ def service_codes() -> dict[str, dict[str, str]]:
     return {item["code"]: item for item in children_settings().get("services") or ()}
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+def _tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
 
 
 def _street_codes() -> set[str]:
@@ -67,9 +67,11 @@ def _check_codes(data: Mapping[str, Any], errors: dict[str, Any]) -> None:
             errors["situations"] = [f"未知保护对象类别 unknown situation(s): {', '.join(bad)}"]
 
 
-def _check_birth(data: Mapping[str, Any], now: datetime, errors: dict[str, Any], key: str = "birth_date") -> None:
+def _check_birth(
+    data: Mapping[str, Any], now: datetime, errors: dict[str, Any], settings: Settings, key: str = "birth_date"
+) -> None:
     birth = data.get(key)
-    if birth is not None and (problem := schedule.birth_date_problem(birth, now.astimezone(_tz()).date())):
+    if birth is not None and (problem := schedule.birth_date_problem(birth, now.astimezone(_tz(settings)).date())):
         errors[key] = [problem]
 
 
@@ -163,14 +165,16 @@ def _transition(child: ChildFile, action: str) -> str:
     return before
 
 
-def reschedule(child: ChildFile, now: datetime) -> None:
-    """Recompute the next visit due date and the chaser's next look (in the caller's transaction)."""
+def reschedule(child: ChildFile, now: datetime, tz: str) -> None:
+    """Recompute the next visit due date and the chaser's next look (in the caller's transaction;
+    the ladder's local times in ``tz``)."""
     from hotline.children.chaser import first_look
+    from hotline.reference.services import configured_ladder
 
     since = child.last_visited_at or child.created_at or now
     child.next_visit_due_at = schedule.next_visit_due(since, child.visit_every_days)
     child.escalation_level = 0
-    child.next_escalation_at = first_look(child) if child.status == "open" else None
+    child.next_escalation_at = first_look(child, configured_ladder(tz)) if child.status == "open" else None
 
 
 # --- the file as answered ----------------------------------------------------------------------
@@ -182,6 +186,7 @@ class FileView:
 
     child: ChildFile
     now: datetime
+    settings: Settings
     tickets: list[Ticket] = field(default_factory=list)
     visits: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
@@ -196,7 +201,7 @@ class FileView:
     @property
     def age(self) -> int | None:
         birth = self.child.birth_date
-        return schedule.age_on(birth, self.now.astimezone(_tz()).date()) if birth else None
+        return schedule.age_on(birth, self.now.astimezone(_tz(self.settings)).date()) if birth else None
 
     @property
     def visit_overdue(self) -> bool:
@@ -213,8 +218,8 @@ def _tickets_of(child: ChildFile, actor: User) -> list[Ticket]:
     )
 
 
-def file_view(child: ChildFile, actor: User, now: datetime, *, detail: bool = False) -> FileView:
-    view = FileView(child, now, _tickets_of(child, actor))
+def file_view(child: ChildFile, actor: User, now: datetime, *, settings: Settings, detail: bool = False) -> FileView:
+    view = FileView(child, now, settings, _tickets_of(child, actor))
     if detail:
         view.visits = [_visit_payload(v) for v in child.visits]
         events = db.session.scalars(
@@ -250,15 +255,15 @@ def _visit_payload(visit: Visit) -> dict[str, Any]:
     }
 
 
-def _number(child: ChildFile) -> str:
-    local = child.created_at.astimezone(_tz())
+def _number(child: ChildFile, settings: Settings) -> str:
+    local = child.created_at.astimezone(_tz(settings))
     return f"ZX{local:%Y}-{child.id:06d}"
 
 
 # --- opening, reading, changing ----------------------------------------------------------------
 
 
-def _new_file(data: Mapping[str, Any], *, actor: User | None, now: datetime) -> ChildFile:
+def _new_file(data: Mapping[str, Any], *, actor: User | None, now: datetime, settings: Settings) -> ChildFile:
     risk = data["risk"]
     child = ChildFile(
         name=data.get("name"),
@@ -278,27 +283,27 @@ def _new_file(data: Mapping[str, Any], *, actor: User | None, now: datetime) -> 
     child.match_key = schedule.match_key(child.name, child.birth_date, child.street_code)
     db.session.add(child)
     db.session.flush()
-    child.number = _number(child)
-    reschedule(child, now)
+    child.number = _number(child, settings)
+    reschedule(child, now, settings.timezone)
     return child
 
 
-def create_file(data: Mapping[str, Any], *, actor: User, now: datetime) -> FileView:
+def create_file(data: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings) -> FileView:
     """Open a file (the center, or a liaison of the child's street office)."""
     errors: dict[str, Any] = {}
     _check_codes(data, errors)
-    _check_birth(data, now, errors)
+    _check_birth(data, now, errors, settings)
     if errors:
         raise ValidationError(INVALID, errors)
     _require_street(actor, data["street"])
-    child = _new_file(data, actor=actor, now=now)
+    child = _new_file(data, actor=actor, now=now, settings=settings)
     _event(child, "opened", actor=actor, now=now, data={"via": "api", "risk": child.risk})
     audit_read(actor, child, now, "create")
     db.session.commit()
-    return file_view(child, actor, now)
+    return file_view(child, actor, now, settings=settings)
 
 
-def list_files(filters: Mapping[str, Any], *, actor: User, now: datetime) -> dict[str, Any]:
+def list_files(filters: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings) -> dict[str, Any]:
     """Files the actor may see; overdue visits first, then the soonest due."""
     require_file_access(actor)
     errors: dict[str, Any] = {}
@@ -339,38 +344,38 @@ def list_files(filters: Mapping[str, Any], *, actor: User, now: datetime) -> dic
     for child in items:  # a list shows names and addresses: each file shown is a read
         audit_read(actor, child, now, "list")
     db.session.commit()
-    return {"items": [FileView(c, now) for c in items], "total": total}
+    return {"items": [FileView(c, now, settings) for c in items], "total": total}
 
 
-def get_file(child_id: int, *, actor: User, now: datetime, via: str = "api") -> FileView:
+def get_file(child_id: int, *, actor: User, now: datetime, settings: Settings, via: str = "api") -> FileView:
     """The file with its visits, tickets and history; the read is recorded first."""
     child = file_for(actor, child_id)
     audit_read(actor, child, now, via)
     db.session.commit()
-    return file_view(child, actor, now, detail=True)
+    return file_view(child, actor, now, settings=settings, detail=True)
 
 
-def update_file(child_id: int, data: Mapping[str, Any], *, actor: User, now: datetime) -> FileView:
+def update_file(child_id: int, data: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings) -> FileView:
     """Correct a file; a new risk without an interval takes that risk's default interval."""
     child = file_for(actor, child_id)
     errors: dict[str, Any] = {}
     _check_codes(data, errors)
-    _check_birth(data, now, errors)
+    _check_birth(data, now, errors, settings)
     if errors:
         raise ValidationError(INVALID, errors)
     if "street" in data:
         _require_street(actor, data["street"])
     before = _transition(child, "update")
-    changed = _apply_changes(child, data)
+    changed = _apply_changes(child, data, settings.timezone)
     if changed:
         _event(child, "updated", actor=actor, now=now, before=before, data={"fields": changed})
         child.updated_at = now
     audit_read(actor, child, now, "update")
     db.session.commit()
-    return file_view(child, actor, now)
+    return file_view(child, actor, now, settings=settings)
 
 
-def _apply_changes(child: ChildFile, data: Mapping[str, Any]) -> list[str]:
+def _apply_changes(child: ChildFile, data: Mapping[str, Any], tz: str) -> list[str]:
     """Apply the given fields; the names of those that changed (never their values: events
     outlive a pseudonymised file)."""
     changed: list[str] = []
@@ -393,13 +398,13 @@ def _apply_changes(child: ChildFile, data: Mapping[str, Any]) -> list[str]:
         child.visit_every_days = interval
         changed.append("visit_every_days")
     if "visit_every_days" in changed:
-        reschedule(child, child.updated_at)
+        reschedule(child, child.updated_at, tz)
     if {"name", "birth_date", "street"} & set(changed):
         child.match_key = schedule.match_key(child.name, child.birth_date, child.street_code)
     return changed
 
 
-def close_file(child_id: int, reason: str, *, actor: User, now: datetime) -> FileView:
+def close_file(child_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> FileView:
     child = file_for(actor, child_id)
     before = _transition(child, "close")
     child.close_reason, child.closed_at, child.updated_at = reason, now, now
@@ -408,20 +413,20 @@ def close_file(child_id: int, reason: str, *, actor: User, now: datetime) -> Fil
     _event(child, "closed", actor=actor, now=now, before=before)
     audit_read(actor, child, now, "close")
     db.session.commit()
-    return file_view(child, actor, now)
+    return file_view(child, actor, now, settings=settings)
 
 
 # --- tickets and files -------------------------------------------------------------------------
 
 
-def link_ticket(ticket_id: int, data: Mapping[str, Any], *, actor: User, now: datetime) -> FileView:
+def link_ticket(ticket_id: int, data: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings) -> FileView:
     """Link a ticket to a file, or open a file from the ticket's child fields.
 
     A person decides: repeat matches only suggest a file (``suggest_files``), never link one.
     """
     ticket = scoping.ticket_for(actor, ticket_id)
     if data.get("create"):
-        child = _file_from_ticket(ticket, data, actor=actor, now=now)
+        child = _file_from_ticket(ticket, data, actor=actor, now=now, settings=settings)
     else:
         child = file_for(actor, data["child_id"])
         before = _transition(child, "link")
@@ -436,10 +441,12 @@ def link_ticket(ticket_id: int, data: Mapping[str, Any], *, actor: User, now: da
     record_event(ticket, "child.linked", actor=actor, now=now, data={"child_id": child.id})
     audit_read(actor, child, now, "link")
     db.session.commit()
-    return file_view(child, actor, now)
+    return file_view(child, actor, now, settings=settings)
 
 
-def _file_from_ticket(ticket: Ticket, data: Mapping[str, Any], *, actor: User, now: datetime) -> ChildFile:
+def _file_from_ticket(
+    ticket: Ticket, data: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings
+) -> ChildFile:
     errors: dict[str, Any] = {}
     name = data.get("name") or ticket.child_name
     situations = data.get("situations") or list(ticket.subject_categories or ())
@@ -460,16 +467,16 @@ def _file_from_ticket(ticket: Ticket, data: Mapping[str, Any], *, actor: User, n
         "visit_every_days": data.get("visit_every_days"),
     }
     _check_codes({"situations": situations}, errors)
-    _check_birth(fields, now, errors)
+    _check_birth(fields, now, errors, settings)
     if errors:
         raise ValidationError(INVALID, errors)
     _require_street(actor, ticket.street_code)
-    child = _new_file(fields, actor=actor, now=now)
+    child = _new_file(fields, actor=actor, now=now, settings=settings)
     _event(child, "opened", actor=actor, now=now, data={"via": "ticket", "ticket_id": ticket.id, "risk": child.risk})
     return child
 
 
-def suggested_files(ticket_id: int, *, actor: User, now: datetime) -> dict[str, Any]:
+def suggested_files(ticket_id: int, *, actor: User, now: datetime, settings: Settings) -> dict[str, Any]:
     """The files this ticket's child may have (for a person to confirm with ``link_ticket``)."""
     require_file_access(actor)
     ticket = scoping.ticket_for(actor, ticket_id)
@@ -477,7 +484,7 @@ def suggested_files(ticket_id: int, *, actor: User, now: datetime) -> dict[str, 
     for child in found:
         audit_read(actor, child, now, "suggest")
     db.session.commit()
-    return {"child_id": ticket.child_id, "items": [FileView(c, now) for c in found]}
+    return {"child_id": ticket.child_id, "items": [FileView(c, now, settings) for c in found]}
 
 
 def suggest_files(ticket: Ticket, actor: User, limit: int = 5) -> list[ChildFile]:
@@ -505,7 +512,9 @@ def suggest_files(ticket: Ticket, actor: User, limit: int = 5) -> list[ChildFile
 # --- visits ------------------------------------------------------------------------------------
 
 
-def record_visit(child_id: int, data: Mapping[str, Any], *, actor: User, now: datetime) -> dict[str, Any]:
+def record_visit(
+    child_id: int, data: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """A visit by the street office (or the center); with ``refer`` a ticket (channel ``visit``)
     is created for the child and dispatched by the rules, in the same transaction."""
     child = file_for(actor, child_id)
@@ -552,7 +561,7 @@ def record_visit(child_id: int, data: Mapping[str, Any], *, actor: User, now: da
         if child.last_visited_at is None or visited_at > child.last_visited_at:
             child.last_visited_at = visited_at
         child.updated_at = now
-        reschedule(child, now)
+        reschedule(child, now, settings.timezone)
         db.session.flush()
         _event(
             child,
@@ -566,7 +575,7 @@ def record_visit(child_id: int, data: Mapping[str, Any], *, actor: User, now: da
 
     ticket = None
     if refer:
-        ticket = _refer(child, refer, actor=actor, now=now, write=write)
+        ticket = _refer(child, refer, actor=actor, now=now, settings=settings, write=write)
     else:
         write(None)
         db.session.commit()
@@ -577,12 +586,14 @@ def record_visit(child_id: int, data: Mapping[str, Any], *, actor: User, now: da
     }
 
 
-def _refer(child: ChildFile, refer: Mapping[str, Any], *, actor: User, now: datetime, write) -> Ticket:
+def _refer(
+    child: ChildFile, refer: Mapping[str, Any], *, actor: User, now: datetime, settings: Settings, write
+) -> Ticket:
     """帮扶转介: a ticket for the child, dispatched by the rules like any other; the visit and
     the file's new schedule are written in the ticket's own transaction (``on_created``)."""
     from hotline.intake.tickets import create_ticket
 
-    age = schedule.age_on(child.birth_date, now.astimezone(_tz()).date()) if child.birth_date else None
+    age = schedule.age_on(child.birth_date, now.astimezone(_tz(settings)).date()) if child.birth_date else None
     body = {
         "description": refer["description"],
         "protection_types": refer["protection_types"],
@@ -593,6 +604,12 @@ def _refer(child: ChildFile, refer: Mapping[str, Any], *, actor: User, now: date
         "reporter": {},
     }
     ticket, _secret = create_ticket(
-        body, channel="visit", actor=actor, now=now, auto_dispatch=True, on_created=lambda t, _s: write(t)
+        body,
+        channel="visit",
+        actor=actor,
+        now=now,
+        auto_dispatch=True,
+        on_created=lambda t, _s: write(t),
+        settings=settings,
     )
     return ticket

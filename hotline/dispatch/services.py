@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from hotline.audit import record_access
@@ -42,6 +41,7 @@ from hotline.notify import templates
 from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.reference.services import current_reference
+from hotline.settings import Settings
 from hotline.tickets import lifecycle
 from hotline.tickets.calendar import due_at
 from hotline.tickets.enums import AssignmentStatus
@@ -208,16 +208,18 @@ def preview_draft_rules(rules: list[Any], sample: Mapping[str, Any]) -> dict[str
 # --- routing a new ticket ----------------------------------------------------------------------
 
 
-def route_new_ticket(ticket: Ticket, *, auto_dispatch: bool, actor: User | None, now: datetime, ref: Reference) -> None:
+def route_new_ticket(
+    ticket: Ticket, *, auto_dispatch: bool, actor: User | None, now: datetime, ref: Reference, settings: Settings
+) -> None:
     """Decide a just-created ticket (in the creator's transaction): dispatch it by the rules,
     or only store what they would do; an emergency also alerts the duty phones."""
     version, decision = _evaluate(_facts(ticket), ref)
     if auto_dispatch:
-        _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+        _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref, settings=settings)
     else:
         ticket.dispatch_suggestion = _suggestion(decision, version)
     if ref.typed.is_emergency(ticket.urgency):
-        _alert_duty_phones(ticket, ref)
+        _alert_duty_phones(ticket, ref, settings)
 
 
 def refresh_suggestion(ticket: Ticket) -> dict[str, Any] | None:
@@ -231,25 +233,27 @@ def _suggestion(decision: rules_module.Decision, version: int | None) -> dict[st
     return decision.as_dict() | {"rules_version": version} if decision.routed else None
 
 
-def _alert_duty_phones(ticket: Ticket, ref: Reference) -> None:
+def _alert_duty_phones(ticket: Ticket, ref: Reference, settings: Settings) -> None:
     body = templates.render(
         "alert",
-        **templates.ticket_fields(ticket, ref.typed, current_app.config["HOTLINE_TIMEZONE"]),
+        **templates.ticket_fields(ticket, ref.typed, settings.timezone),
         status="已派单" if ticket.status != "new" else "待派单",
-        link=_ticket_link(ticket),
+        link=_ticket_link(ticket, settings),
     )
-    for phone in dict.fromkeys(current_app.config.get("HOTLINE_DUTY_PHONES") or ()):
+    for phone in dict.fromkeys(settings.duty_phones):
         add_message(phone, body, MessageKind.ALERT, ticket_id=ticket.id, emergency=True)
 
 
-def _ticket_link(ticket: Ticket) -> str:
-    return f"{current_app.config['HOTLINE_PUBLIC_URL']}/tickets/{ticket.id}"
+def _ticket_link(ticket: Ticket, settings: Settings) -> str:
+    return f"{settings.public_url}/tickets/{ticket.id}"
 
 
 # --- dispatching -----------------------------------------------------------------------------
 
 
-def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: User | None, now: datetime) -> Ticket:
+def dispatch_ticket(
+    ticket_id: int, assignments: list[dict] | None, *, actor: User | None, now: datetime, settings: Settings
+) -> Ticket:
     """Manual dispatch or re-dispatch.
 
     With ``assignments`` (``[{"bureau", "role"}]``, exactly one lead): exactly those
@@ -281,7 +285,7 @@ def dispatch_ticket(ticket_id: int, assignments: list[dict] | None, *, actor: Us
                     "its current departments stay; dispatch it with explicit assignments",
                     {"assignments": [decision.explanation]},
                 )
-    _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref)
+    _apply_decision(ticket, decision, version, actor=actor, now=now, ref=ref, settings=settings)
     if actor is not None:  # the answer is the full record
         record_access(actor, via="dispatch", now=now, ticket_id=ticket.id)
     commit_keeping_loaded()
@@ -343,6 +347,7 @@ def _apply_decision(
     actor: User | None,
     now: datetime,
     ref: Reference,
+    settings: Settings,
 ) -> None:
     """Record the decision on the ticket and, when it routes, dispatch (in the caller's transaction)."""
     wanted = {a.bureau: a.role for a in decision.assignments if a.bureau in ref.departments}
@@ -386,7 +391,9 @@ def _apply_decision(
         },
     )
     for assignment in withdrawn:
-        transitions.change_assignment(assignment, "withdraw", actor=actor, now=now, reason="改派 re-dispatched")
+        transitions.change_assignment(
+            assignment, "withdraw", actor=actor, now=now, reason="改派 re-dispatched", tz=settings.timezone
+        )
     for code, assignment in kept.items():
         if assignment.role != wanted[code]:
             before, assignment.role = assignment.role, wanted[code]
@@ -398,7 +405,9 @@ def _apply_decision(
                 assignment=assignment,
                 data={"bureau": code, "from": before, "to": assignment.role},
             )
-    _create_assignments(ticket, [(code, wanted[code]) for code in added], decision, actor=actor, now=now, ref=ref)
+    _create_assignments(
+        ticket, [(code, wanted[code]) for code in added], decision, actor=actor, now=now, ref=ref, settings=settings
+    )
     pairs = [(a.role, a.status) for a in ticket.assignments]
     if ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
         # Re-dispatched to departments that have all finished already: back to review at once.
@@ -413,8 +422,9 @@ def _create_assignments(
     actor: User | None,
     now: datetime,
     ref: Reference,
+    settings: Settings,
 ) -> list[Assignment]:
-    tz = current_app.config["HOTLINE_TIMEZONE"]
+    tz = settings.timezone
     policy = ref.policy(ticket.urgency) | dict(decision.deadlines or {})
     ticket.deadline_policy = {"sign": dict(policy["sign"]), "feedback": dict(policy["feedback"])}
     sign_due, feedback_due = due_at(now, policy["sign"], tz), due_at(now, policy["feedback"], tz)
@@ -432,11 +442,11 @@ def _create_assignments(
                 created_at=now,
             )
             db.session.add(assignment)
-            transitions.schedule_chase(assignment, now)
+            transitions.schedule_chase(assignment, now, tz)
             created.append(assignment)
     db.session.flush()  # ids for the events and messages; those are written together later
     with db.session.no_autoflush:
-        _announce_assignments(ticket, created, decision, actor=actor, now=now, ref=ref, tz=tz)
+        _announce_assignments(ticket, created, decision, actor=actor, now=now, ref=ref, settings=settings)
     return created
 
 
@@ -448,9 +458,10 @@ def _announce_assignments(
     actor: User | None,
     now: datetime,
     ref: Reference,
-    tz: str,
+    settings: Settings,
 ) -> None:
     """The "assignment.created" event and the dispatch SMS to every liaison phone, per assignment."""
+    tz = settings.timezone
     directory = Directory() if created else None
     for assignment in created:
         sign_due, feedback_due = assignment.sign_due_at, assignment.feedback_due_at
@@ -473,7 +484,7 @@ def _announce_assignments(
         )
         fields = templates.ticket_fields(ticket, ref.typed, tz, due=sign_due) | {
             "kind": "主办" if assignment.role == "lead" else "协办",
-            "link": _ticket_link(ticket),
+            "link": _ticket_link(ticket, settings),
         }
         if reach.fallback is None:
             body = templates.render("dispatch", feedback_due=templates.local_time(feedback_due, tz), **fields)

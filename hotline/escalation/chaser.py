@@ -229,10 +229,10 @@ class _Pass:
         log.info("assignment %s: %s level %s fired, %d SMS", row.id, watched.kind, rung.level, len(phones))
 
 
-def chase_overdue(now: datetime, batch_size: int = BATCH_SIZE) -> ChaseResult:
+def chase_overdue(now: datetime, batch_size: int = BATCH_SIZE, *, tz: str) -> ChaseResult:
     """One pass of the chaser as if the time were ``now``; commits once per batch."""
     now = _aware(now)
-    chase = _Pass(now, configured_ladder())
+    chase = _Pass(now, configured_ladder(tz))
     locking = _is_postgres()
     seen: set[int] = set()
     while True:
@@ -272,7 +272,7 @@ def _digest_summary(counts: Counter, names: dict[str, str]) -> str:
     return "：".join(["其中", "，".join(parts)]) + (f"等{len(ranked)}个部门。" if more > 0 else "。")
 
 
-def send_daily_digest(now: datetime) -> int:
+def send_daily_digest(now: datetime, *, tz: str) -> int:
     """The supervisors' digest of overdue counts per department, once per local date.
 
     Asked every minute by cron: before ``digest_at`` (07:30 local by default) or during quiet
@@ -281,7 +281,7 @@ def send_daily_digest(now: datetime) -> int:
     Returns the number of SMS queued.
     """
     now = _aware(now)
-    ladder = configured_ladder()
+    ladder = configured_ladder(tz)
     day = ladder_module.digest_day(ladder, now)
     if day is None:
         return 0

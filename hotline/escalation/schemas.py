@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import marshmallow as ma
-from flask import current_app
 
 import hotline.bounds as bounds
 
@@ -16,13 +13,6 @@ class OverdueQuerySchema(ma.Schema):
     at = bounds.DateTime(metadata={"description": "what will be late by then (ISO 8601; no offset = local time)"})
     bureau = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     limit = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(min=1, max=10000))
-
-    @ma.post_load
-    def _localise(self, data, **kwargs):
-        at = data.get("at")
-        if at is not None and at.tzinfo is None:
-            data["at"] = at.replace(tzinfo=ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]))
-        return data
 
 
 class OverdueItemSchema(ma.Schema):

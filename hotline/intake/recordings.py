@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import Flask
 
 from hotline.audit import record_access
 from hotline.errors import DomainError, NotFound
@@ -62,8 +62,10 @@ def media_http_client() -> Any:
     return MediaHttpClient()
 
 
-def twilio_client() -> Client | None:
-    cfg = current_app.config
+def twilio_client(app: Flask) -> Client | None:
+    """The SDK's REST client for recordings (the edge builds it and passes it in), or None
+    without Twilio credentials."""
+    cfg = app.config
     if not (cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN")):
         return None
     from twilio.rest import Client
@@ -71,20 +73,21 @@ def twilio_client() -> Client | None:
     return Client(
         cfg["TWILIO_ACCOUNT_SID"],
         cfg["TWILIO_AUTH_TOKEN"],
-        http_client=twilio_http_client(current_app) or media_http_client(),
+        http_client=twilio_http_client(app) or media_http_client(),
     )
 
 
-def recording_media_url(recording_sid: str) -> str:
-    return f"{API}/Accounts/{current_app.config['TWILIO_ACCOUNT_SID']}/Recordings/{recording_sid}.mp3"
+def recording_media_url(client: Client, recording_sid: str) -> str:
+    return f"{API}/Accounts/{client.account_sid}/Recordings/{recording_sid}.mp3"
 
 
-def get_recording(ticket_id: int, *, actor: User, now: datetime, via: str = "api") -> tuple[bytes, str]:
+def get_recording(
+    ticket_id: int, *, actor: User, now: datetime, client: Client | None, via: str = "api"
+) -> tuple[bytes, str]:
     """The voicemail's audio and its content type; the playback is audited before it is fetched."""
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not ticket.recording_sid or not ticket.recording_url:
         raise NotFound(NO_RECORDING)
-    client = twilio_client()
     if client is None:
         raise RecordingUnavailable(
             "未配置Twilio，无法获取录音 Twilio is not configured: the recording cannot be fetched"
@@ -94,7 +97,7 @@ def get_recording(ticket_id: int, *, actor: User, now: datetime, via: str = "api
     from twilio.base.exceptions import TwilioException
 
     try:
-        response = client.request("GET", recording_media_url(ticket.recording_sid), allow_redirects=True)
+        response = client.request("GET", recording_media_url(client, ticket.recording_sid), allow_redirects=True)
     except (TwilioException, OSError) as exc:
         raise RecordingUnavailable(f"获取录音失败 could not fetch the recording: {type(exc).__name__}") from exc
     if response.status_code == 404:
@@ -108,14 +111,13 @@ def get_recording(ticket_id: int, *, actor: User, now: datetime, via: str = "api
     return content, content_type
 
 
-def delete_recording(recording_sid: str) -> bool | None:
+def delete_recording(recording_sid: str, client: Client | None) -> bool | None:
     """Delete a recording at Twilio (retention). True when it is gone (404 counts as gone),
     False when Twilio refused, None without Twilio credentials (nothing can be reached)."""
-    client = twilio_client()
     if client is None:
         log.warning("recording %s not deleted at Twilio: no Twilio credentials", recording_sid[:6])
         return None
-    url = f"{API}/Accounts/{current_app.config['TWILIO_ACCOUNT_SID']}/Recordings/{recording_sid}.json"
+    url = f"{API}/Accounts/{client.account_sid}/Recordings/{recording_sid}.json"
     response = client.request("DELETE", url)
     if response.status_code in (200, 204, 404):
         return True

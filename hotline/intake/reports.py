@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,11 +20,12 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from hotline.errors import NotFound
-from hotline.extensions import db, limiter
+from hotline.extensions import db
 from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
 from hotline.intake.tickets import create_ticket, hash_secret, verify_secret
 from hotline.models import Channel, Ticket, TicketEvent
 from hotline.queues import get_redis
+from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ _DUMMY_CODE = "0" * 10
 _DUMMY_HASH = "0" * 64
 
 
-def submit_report(data: dict[str, Any], *, now: datetime) -> tuple[Ticket, str]:
+def submit_report(data: dict[str, Any], *, now: datetime, settings: Settings) -> tuple[Ticket, str]:
     """A public report becomes a ``new`` web ticket; returns it and the reporter's secret."""
     data = dict(data)
     reporter = dict(data.get("reporter") or {})
@@ -54,17 +54,7 @@ def submit_report(data: dict[str, Any], *, now: datetime) -> tuple[Ticket, str]:
         reporter.update(name=None, phone=None)
     data["reporter"] = reporter
     data.pop("call_sid", None)
-    return create_ticket(data, channel=Channel.WEB.value, actor=None, now=now, auto_dispatch=False)
-
-
-def public_budget(methods: list[str] | None = None) -> Callable:
-    """The one per-client budget (``HOTLINE_PUBLIC_RATE_LIMIT``) shared by every public report
-    and look-up route, web and API together: spreading guesses over routes gains nothing."""
-    return limiter.shared_limit(_public_limit, scope="public", methods=methods)
-
-
-def _public_limit() -> str:
-    return current_app.config["HOTLINE_PUBLIC_RATE_LIMIT"]
+    return create_ticket(data, channel=Channel.WEB.value, actor=None, now=now, auto_dispatch=False, settings=settings)
 
 
 def _failures_key(code: str) -> str:
@@ -96,7 +86,9 @@ def _count_failure(code: str, now: datetime) -> None:
         log.warning("could not count a failed look-up (Redis)")
 
 
-def find_report(tracking_code: str | None, secret: str | None, *, now: datetime | None = None) -> Ticket | None:
+def find_report(
+    tracking_code: str | None, secret: str | None, *, settings: Settings, now: datetime | None = None
+) -> Ticket | None:
     """The ticket when both code and secret match, else None; about as slow either way.
 
     Every wrong secret counts against the code; after ``LOCKOUT_TRIES`` in ``LOCKOUT_WINDOW``
@@ -109,8 +101,8 @@ def find_report(tracking_code: str | None, secret: str | None, *, now: datetime 
         ticket = db.session.scalar(sa.select(Ticket).filter_by(tracking_code=code))
     if ticket is None:
         # Spend the same keyed hash on an unknown code, so timing does not tell codes apart.
-        hmac.compare_digest(hash_secret(_DUMMY_CODE, str(secret or "")), _DUMMY_HASH)
-    elif verify_secret(ticket, secret):
+        hmac.compare_digest(hash_secret(_DUMMY_CODE, str(secret or ""), key=settings.secret_key), _DUMMY_HASH)
+    elif verify_secret(ticket, secret, key=settings.secret_key):
         return ticket
     if well_formed:
         _count_failure(code, now)
@@ -134,9 +126,11 @@ def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
     return updates
 
 
-def lookup_report(tracking_code: str | None, secret: str | None, *, now: datetime | None = None) -> dict[str, Any]:
+def lookup_report(
+    tracking_code: str | None, secret: str | None, *, settings: Settings, now: datetime | None = None
+) -> dict[str, Any]:
     """The reporter's view of a report; NotFound (the same one) for an unknown code or a wrong secret."""
-    ticket = find_report(tracking_code, secret, now=now)
+    ticket = find_report(tracking_code, secret, settings=settings, now=now)
     if ticket is None:
         raise NotFound(NOT_FOUND)
     return {

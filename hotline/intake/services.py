@@ -32,6 +32,7 @@ from hotline.models import Channel, Message, MessageKind, MessageStatus, Ticket,
 from hotline.notify import templates
 from hotline.notify.services import update_delivery_status
 from hotline.reference.services import current_reference
+from hotline.settings import Settings
 from hotline.tracking.transitions import record_event
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,14 @@ def _by(column: Any, value: str) -> Ticket | None:
 MASKED_SECRET = "******"
 
 
-def _sms_reply(ticket: Ticket, message_sid: str, *, masked: bool = False) -> str:
+def _sms_reply(ticket: Ticket, message_sid: str, *, key: str, masked: bool = False) -> str:
     """The reply to an SMS report. Its secret is derived from the MessageSid with the secret key,
     so a retried webhook answers the identical text while the stored copy shows it masked."""
-    secret = MASKED_SECRET if masked else derived_secret("sms", message_sid)
+    secret = MASKED_SECRET if masked else derived_secret("sms", message_sid, key=key)
     return templates.render("report_received", tracking_code=ticket.tracking_code, secret=secret)
 
 
-def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) -> str:
+def receive_sms(message_sid: str, from_number: str, body: str, now: datetime, *, settings: Settings) -> str:
     """An SMS report: a `new` ticket (channel sms) and the reply text with its code and secret.
 
     The reply is recorded as a ``reply`` message (status ``sent``, provider ``twiml``) in the
@@ -67,7 +68,7 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
     """
     existing = _by(Ticket.message_sid, message_sid)
     if existing is not None:
-        return _sms_reply(existing, message_sid)
+        return _sms_reply(existing, message_sid, key=settings.secret_key)
     sender = (from_number or "").strip()[:32]
     text = (body or "").strip() or EMPTY_SMS
     data = {"description": text, "reporter": {"phone": calls.caller_number(sender) or sender or None}}
@@ -76,7 +77,7 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
         db.session.add(
             Message(
                 to=sender,
-                body=_sms_reply(ticket, message_sid, masked=True),
+                body=_sms_reply(ticket, message_sid, key=settings.secret_key, masked=True),
                 kind=MessageKind.REPLY.value,
                 status=MessageStatus.SENT.value,
                 provider=REPLY_PROVIDER,
@@ -96,14 +97,15 @@ def receive_sms(message_sid: str, from_number: str, body: str, now: datetime) ->
             auto_dispatch=False,
             external={"message_sid": message_sid},
             on_created=write_reply,
-            secret=derived_secret("sms", message_sid),
+            secret=derived_secret("sms", message_sid, key=settings.secret_key),
+            settings=settings,
         )
     except IntegrityError:
         ticket = _by(Ticket.message_sid, message_sid)
         if ticket is None:
             raise
         log.info("sms %s: a concurrent copy created ticket %s", message_sid, ticket.id)
-    return _sms_reply(ticket, message_sid)
+    return _sms_reply(ticket, message_sid, key=settings.secret_key)
 
 
 def sms_twiml(reply: str | None) -> str:
@@ -131,6 +133,7 @@ def receive_voicemail(
     from_number: str | None,
     to_number: str | None,
     now: datetime,
+    settings: Settings,
 ) -> Ticket:
     """A voicemail becomes a `new` ticket linked to its recording; `emergency` after menu 1."""
     existing = _by(Ticket.recording_sid, recording_sid)
@@ -154,7 +157,13 @@ def receive_voicemail(
     external = {"call_sid": call_sid, "recording_sid": recording_sid, "recording_url": recording_url}
     try:
         ticket, _secret = create_ticket(
-            data, channel=Channel.VOICEMAIL.value, actor=None, now=now, auto_dispatch=False, external=external
+            data,
+            channel=Channel.VOICEMAIL.value,
+            actor=None,
+            now=now,
+            auto_dispatch=False,
+            external=external,
+            settings=settings,
         )
     except IntegrityError:
         ticket = _by(Ticket.recording_sid, recording_sid)
@@ -194,12 +203,19 @@ def voice_lookup_code(
 
 
 def voice_lookup_secret(
-    call_sid: str, code: str, digits: str | None, from_number: str | None, to_number: str | None, now: datetime
+    call_sid: str,
+    code: str,
+    digits: str | None,
+    from_number: str | None,
+    to_number: str | None,
+    now: datetime,
+    *,
+    settings: Settings,
 ) -> LookupStep:
     """The keyed secret: read the status out, or count a failed try (three per call)."""
     if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
         return LookupStep("give_up")
-    ticket = find_report(code, (digits or "").strip().rstrip("#"), now=now)
+    ticket = find_report(code, (digits or "").strip().rstrip("#"), settings=settings, now=now)
     if ticket is None:
         return _failed_try(call_sid, from_number, to_number, now)
     updates = public_updates(ticket)

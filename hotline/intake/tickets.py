@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from hotline.dispatch.services import INVALID, commit_keeping_loaded, reference, reference_errors, route_new_ticket
@@ -25,6 +24,7 @@ from hotline.errors import ValidationError
 from hotline.extensions import db
 from hotline.intake.repeats import link_repeats
 from hotline.models import Ticket, TicketStatus, User
+from hotline.settings import Settings
 from hotline.tickets.lifecycle import PUBLIC_NOTES
 from hotline.tracking import transitions
 
@@ -37,26 +37,24 @@ SECRET_DIGITS = 6
 # --- secrets ---------------------------------------------------------------------------------
 
 
-def hash_secret(tracking_code: str, secret: str) -> str:
-    """HMAC-SHA256 keyed with SECRET_KEY: a stolen database alone cannot test 6-digit guesses."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{tracking_code}:{secret}".encode(), hashlib.sha256).hexdigest()
+def hash_secret(tracking_code: str, secret: str, *, key: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY (``key``): a stolen database alone cannot test 6-digit guesses."""
+    return hmac.new(key.encode(), f"{tracking_code}:{secret}".encode(), hashlib.sha256).hexdigest()
 
 
-def verify_secret(ticket: Ticket, secret: str | None) -> bool:
+def verify_secret(ticket: Ticket, secret: str | None, *, key: str) -> bool:
     """True when ``secret`` is the ticket's secret (constant-time comparison)."""
     if not isinstance(secret, str) or not secret or not ticket.secret_hash:
         return False
-    return hmac.compare_digest(hash_secret(ticket.tracking_code, secret.strip()), ticket.secret_hash)
+    return hmac.compare_digest(hash_secret(ticket.tracking_code, secret.strip(), key=key), ticket.secret_hash)
 
 
-def derived_secret(purpose: str, external_id: str) -> str:
+def derived_secret(purpose: str, external_id: str, *, key: str) -> str:
     """A 6-digit secret derived from an external id (an SMS's MessageSid) with SECRET_KEY.
 
     A retried webhook must answer with the identical text, secret included, yet the secret is
     never stored readable: it is computed again from the id instead."""
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"{purpose}:{external_id}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key.encode(), f"{purpose}:{external_id}".encode(), hashlib.sha256).digest()
     low = 10 ** (SECRET_DIGITS - 1)
     return str(low + int.from_bytes(digest[:8], "big") % (9 * low))
 
@@ -74,8 +72,8 @@ def _new_tracking_code() -> str:
     raise RuntimeError("could not find a free tracking code")  # 20 collisions in 9e9: never
 
 
-def _ticket_number(ticket: Ticket, now: datetime) -> str:
-    local = now.astimezone(ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]))
+def _ticket_number(ticket: Ticket, now: datetime, tz: str) -> str:
+    local = now.astimezone(ZoneInfo(tz))
     return f"{local:%Y%m%d}-{ticket.id:06d}"
 
 
@@ -92,6 +90,7 @@ def create_ticket(
     external: Mapping[str, Any] | None = None,
     on_created: Callable[[Ticket, str], None] | None = None,
     secret: str | None = None,
+    settings: Settings,
 ) -> tuple[Ticket, str]:
     """Register a report as a ticket; dispatch it by the rules unless ``auto_dispatch`` is off.
 
@@ -120,7 +119,7 @@ def create_ticket(
         tracking_code = _new_tracking_code()
         ticket = Ticket(
             tracking_code=tracking_code,
-            secret_hash=hash_secret(tracking_code, secret),
+            secret_hash=hash_secret(tracking_code, secret, key=settings.secret_key),
             channel=channel,
             call_sid=external.get("call_sid") or data.get("call_sid"),
             recording_sid=external.get("recording_sid"),
@@ -148,7 +147,7 @@ def create_ticket(
         db.session.add(ticket)
         db.session.flush()  # the id, for the number and the rows that point at the ticket
         with db.session.no_autoflush:  # one more flush, at commit, writes the rest in batches
-            ticket.number = _ticket_number(ticket, now)
+            ticket.number = _ticket_number(ticket, now, settings.timezone)
             transitions.record_event(
                 ticket,
                 "created",
@@ -158,7 +157,7 @@ def create_ticket(
                 data={"channel": channel, "urgency": ticket.urgency},
                 public_note=PUBLIC_NOTES["new"],
             )
-            route_new_ticket(ticket, auto_dispatch=auto_dispatch, actor=actor, now=now, ref=ref)
+            route_new_ticket(ticket, auto_dispatch=auto_dispatch, actor=actor, now=now, ref=ref, settings=settings)
         link_repeats(ticket, now)
         if on_created is not None:  # rows that must commit with the ticket (the SMS reply)
             on_created(ticket, secret)

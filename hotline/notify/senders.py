@@ -10,6 +10,7 @@ import importlib
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import Flask
 
@@ -28,6 +29,14 @@ class PermanentSendError(Exception):
 class SendResult:
     provider: str
     provider_sid: str
+
+
+class Sender(Protocol):
+    """What ``hotline.notify.services.send_message`` is given to send through."""
+
+    provider: str
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult: ...
 
 
 class LogSender:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from redis.exceptions import RedisError
 
 from hotline.extensions import db
 from hotline.models import Message, MessageKind, MessageStatus
 from hotline.notify import templates
-from hotline.notify.outbox import add_message, enqueue_send, retry_intervals, waiting_jobs
-from hotline.notify.senders import PermanentSendError, TransientSendError, get_sender
+from hotline.notify.outbox import add_message, enqueue_send, waiting_jobs
+from hotline.notify.senders import PermanentSendError, Sender, TransientSendError
 from hotline.pagination import paginate
+from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -25,26 +26,24 @@ class SendLater(Exception):
     """The provider failed; the job raises this so RQ retries it with backoff."""
 
 
-def max_attempts() -> int:
+def max_attempts(intervals: Sequence[int]) -> int:
     """The first try plus one per retry interval; after that a row is marked failed."""
-    return len(retry_intervals()) + 1
+    return len(intervals) + 1
 
 
-def _hold_for_retry(message: Message, now: datetime, error: str) -> None:
+def _hold_for_retry(message: Message, now: datetime, error: str, intervals: Sequence[int]) -> None:
     """Keep the row claimed until its RQ retry is due, so the sweep does not send it meanwhile."""
-    intervals = retry_intervals()
     wait = intervals[min(max(message.attempts, 1), len(intervals)) - 1]
     message.last_error = error
     message.claimed_until = now + timedelta(seconds=wait)
     db.session.commit()
 
 
-def _lease() -> timedelta:
-    seconds = current_app.config.get("HOTLINE_SEND_LEASE_SECONDS")
+def _lease(seconds: int) -> timedelta:
     return timedelta(seconds=seconds) if seconds else LEASE
 
 
-def _claim(message_id: int, now: datetime) -> bool:
+def _claim(message_id: int, now: datetime, lease: timedelta) -> bool:
     """Take a short lease on a queued row; False if it is sent, failed, or someone holds it."""
     result = db.session.execute(
         sa.update(Message)
@@ -53,15 +52,19 @@ def _claim(message_id: int, now: datetime) -> bool:
             Message.status == MessageStatus.QUEUED,
             sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now),
         )
-        .values(claimed_until=now + _lease(), attempts=Message.attempts + 1)
+        .values(claimed_until=now + lease, attempts=Message.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
-def send_message(message_id: int, now: datetime) -> str:
-    """Send one outbox row. Running it twice (or concurrently) sends at most once."""
+def send_message(message_id: int, now: datetime, *, settings: Settings, sender: Sender) -> str:
+    """Send one outbox row. Running it twice (or concurrently) sends at most once.
+
+    ``sender`` is the provider's adapter (``hotline.notify.senders.get_sender``); the retry
+    intervals, the claim's lease and the status callback's base URL come from ``settings``."""
+    intervals = settings.sms_retry_intervals
     message = db.session.get(Message, message_id)
     if message is None:
         return "missing"
@@ -71,16 +74,15 @@ def send_message(message_id: int, now: datetime) -> str:
         # This very job is running under the row's job id: the later one gets its own.
         enqueue_send(message_id, at=message.not_before, suffix="-later")
         return "deferred"
-    if message.attempts >= max_attempts():
+    if message.attempts >= max_attempts(intervals):
         # Every attempt is spent (say the jobs kept dying on an unexpected error): stop here.
         _finish(message, MessageStatus.FAILED, error=message.last_error or "no attempts left")
         log.warning("message %s failed: no attempts left after %s", message_id, message.attempts)
         return "failed"
-    if not _claim(message_id, now):
+    if not _claim(message_id, now, _lease(settings.send_lease_seconds)):
         return "claimed elsewhere"
     message = db.session.get(Message, message_id)
-    sender = get_sender(current_app)
-    callback = current_app.config["HOTLINE_PUBLIC_URL"] + "/twilio/sms/status"
+    callback = settings.public_url + "/twilio/sms/status"
     try:
         result = sender.send(
             message.to, message.body, status_callback=callback if sender.provider == "twilio" else None
@@ -90,11 +92,11 @@ def send_message(message_id: int, now: datetime) -> str:
         log.warning("message %s failed permanently: %s", message_id, exc)
         return "failed"
     except TransientSendError as exc:
-        if message.attempts >= max_attempts():
+        if message.attempts >= max_attempts(intervals):
             _finish(message, MessageStatus.FAILED, error=str(exc))
             log.warning("message %s failed after %s attempts: %s", message_id, message.attempts, exc)
             return "failed"
-        _hold_for_retry(message, now, str(exc))
+        _hold_for_retry(message, now, str(exc), intervals)
         log.info("message %s: attempt %s failed (%s); retrying", message_id, message.attempts, exc)
         raise SendLater(f"message {message_id}: {exc}") from exc
     except Exception as exc:
@@ -103,7 +105,7 @@ def send_message(message_id: int, now: datetime) -> str:
         db.session.rollback()
         message = db.session.get(Message, message_id)
         if message is not None and message.status == MessageStatus.QUEUED:
-            _hold_for_retry(message, now, f"unexpected {type(exc).__name__}")
+            _hold_for_retry(message, now, f"unexpected {type(exc).__name__}", intervals)
         raise
     message.provider = result.provider
     message.provider_sid = result.provider_sid

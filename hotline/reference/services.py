@@ -236,11 +236,10 @@ def departments() -> list[Department]:
     return list(db.session.scalars(sa.select(Department).order_by(Department.active.desc(), Department.id)))
 
 
-def configured_ladder() -> Ladder:
-    """The escalation ladder stored by ``flask hotline seed`` (settings row "escalation")."""
-    from flask import current_app
-
-    return parse_ladder(setting("escalation"), current_app.config.get("HOTLINE_TIMEZONE") or DEFAULT_TZ)
+def configured_ladder(tz: str) -> Ladder:
+    """The escalation ladder stored by ``flask hotline seed`` (settings row "escalation"), its
+    local times in ``tz`` (``Settings.timezone``)."""
+    return parse_ladder(setting("escalation"), tz or DEFAULT_TZ)
 
 
 # Typed reference objects per (database, reference_version): shared by every request and job of

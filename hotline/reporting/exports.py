@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.audit import record_access
 from hotline.errors import ValidationError
@@ -29,10 +28,10 @@ FILTERS = ("status", "urgency", "channel")
 
 
 def export_tickets(
-    start: date, end: date, filters: dict[str, Any], *, actor: User, now: datetime
+    start: date, end: date, filters: dict[str, Any], *, actor: User, now: datetime, tz: str
 ) -> list[dict[str, Any]]:
     """Tickets received ``start``..``end`` (local dates, inclusive), oldest first, as flat rows."""
-    begin, finish = period_bounds(start, end, current_app.config["HOTLINE_TIMEZONE"])
+    begin, finish = period_bounds(start, end, tz)
     query = scoping.tickets(actor).where(Ticket.created_at >= begin, Ticket.created_at < finish)
     for name in FILTERS:
         if filters.get(name):

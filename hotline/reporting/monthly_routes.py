@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import step_required
 from hotline.reporting.monthly import monthly_report, report_xlsx
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 
 blp = Blueprint("monthly", __name__, url_prefix="/api/v1", description="The leading group's monthly report 月报")
@@ -32,7 +33,7 @@ class Monthly(MethodView):
     def get(self, args):
         """Tickets by protection type and street, per-department 及时签收率 / 按时办结率 / 满意率,
         visits due and done per street, open files by situation; each beside the previous month."""
-        report = monthly_report(args["month"], now=datetime.now(UTC), tz=current_app.config["HOTLINE_TIMEZONE"])
+        report = monthly_report(args["month"], now=datetime.now(UTC), tz=current_settings().timezone)
         if args["format"] == "xlsx":
             return Response(
                 report_xlsx(report),

@@ -6,15 +6,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
 from hotline.reporting.stats import compute_stats
-from hotline.tickets import calendar
 
 
-def stats(start: date | None, end: date | None, *, now: datetime) -> dict[str, Any]:
+def stats(start: date | None, end: date | None, *, now: datetime, tz: str) -> dict[str, Any]:
     """The figures of ``hotline.reporting.stats`` for ``start``..``end`` (default: this month so far)."""
-    tz = current_app.config.get("HOTLINE_TIMEZONE") or calendar.DEFAULT_TZ
     today = now.astimezone(ZoneInfo(tz)).date()
     start = start or date(today.year, today.month, 1)
     end = end or max(today, start)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from hotline.auth.access import current_actor, step_required
 from hotline.dispatch.schemas import TicketSchema
+from hotline.intake.recordings import twilio_client
 from hotline.retention.services import GROUPS, redact_ticket
 from hotline.tickets.permissions import Step
 
@@ -35,4 +37,11 @@ class TicketRedact(MethodView):
     def post(self, data, ticket_id):
         """Remove the named personal fields now (a correction request, a wrong record). The event
         records who, why and which fields, never the values."""
-        return redact_ticket(ticket_id, data["fields"], data["reason"], actor=current_actor(), now=datetime.now(UTC))
+        return redact_ticket(
+            ticket_id,
+            data["fields"],
+            data["reason"],
+            actor=current_actor(),
+            now=datetime.now(UTC),
+            recordings=twilio_client(current_app),
+        )

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.audit import record_access
 from hotline.errors import DomainError, NotFound, ValidationError
@@ -35,7 +34,7 @@ RETAINED_GROUPS = tuple(GROUPS)  # retention removes every group
 NOT_NULL = {"description"}
 
 
-def _erase(ticket: Ticket, groups: Iterable[str]) -> dict[str, int]:
+def _erase(ticket: Ticket, groups: Iterable[str], recordings: Any) -> dict[str, int]:
     """Clear the groups' fields on the ticket and its feedback, notes, attachments, calls and recording."""
     counts = {"recordings": 0}
     for group in groups:
@@ -57,7 +56,7 @@ def _erase(ticket: Ticket, groups: Iterable[str]) -> dict[str, int]:
             if group == "reporter":
                 db.session.execute(sa.update(Call).where(calls).values(from_number=None))
             else:
-                counts["recordings"] += _delete_recordings(ticket, calls)
+                counts["recordings"] += _delete_recordings(ticket, calls, recordings)
     return counts
 
 
@@ -65,14 +64,14 @@ class RecordingNotDeleted(DomainError):
     status = 502
 
 
-def _delete_recordings(ticket: Ticket, calls: Any) -> int:
+def _delete_recordings(ticket: Ticket, calls: Any, recordings: Any) -> int:
     """Delete the voicemail at Twilio (through the SDK's client) and clear its URLs. A failed
     delete raises, so the ticket's transaction is rolled back and the next run retries it."""
     from hotline.intake.recordings import delete_recording
 
     deleted = 0
     if ticket.recording_sid and ticket.recording_url:
-        gone = delete_recording(ticket.recording_sid)
+        gone = delete_recording(ticket.recording_sid, recordings)
         if gone is False:
             raise RecordingNotDeleted(
                 f"录音删除失败 the recording of ticket {ticket.id} could not be deleted at Twilio"
@@ -86,8 +85,11 @@ def _delete_recordings(ticket: Ticket, calls: Any) -> int:
 # --- the admin's redaction ------------------------------------------------------------------------
 
 
-def redact_ticket(ticket_id: int, fields: list[str], reason: str, *, actor: User, now: datetime) -> Ticket:
-    """Remove the named groups of personal fields now; the event records who, why and which."""
+def redact_ticket(
+    ticket_id: int, fields: list[str], reason: str, *, actor: User, now: datetime, recordings: Any = None
+) -> Ticket:
+    """Remove the named groups of personal fields now; the event records who, why and which.
+    ``recordings``: the Twilio client a removed voicemail is deleted through (None: no credentials)."""
     unknown = sorted(set(fields) - set(GROUPS))
     if unknown:
         raise ValidationError(
@@ -97,7 +99,7 @@ def redact_ticket(ticket_id: int, fields: list[str], reason: str, *, actor: User
     if ticket is None:
         raise NotFound("工单不存在 ticket not found")
     groups = sorted(set(fields))
-    _erase(ticket, groups)
+    _erase(ticket, groups, recordings)
     ticket.updated_at = now
     record_event(ticket, "redact", actor=actor, now=now, reason=reason, data={"fields": groups})
     record_access(actor, via="redact", now=now, ticket_id=ticket.id)
@@ -116,7 +118,16 @@ class RetentionStep:
 
     kind: str
     due: Callable[[datetime], sa.Select]
-    apply: Callable[[int, datetime], dict[str, int]]
+    apply: Callable[[int, datetime, RetentionRun], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What one run's steps are given: the configured days, and the Twilio client (or None
+    without credentials) through which recordings are deleted."""
+
+    days: int
+    recordings: Any = None
 
 
 def _tickets_due(cutoff: datetime) -> sa.Select:
@@ -132,9 +143,9 @@ def _tickets_due(cutoff: datetime) -> sa.Select:
     )
 
 
-def _pseudonymise_ticket(ticket_id: int, now: datetime) -> dict[str, int]:
+def _pseudonymise_ticket(ticket_id: int, now: datetime, run: RetentionRun) -> dict[str, int]:
     ticket = db.session.get(Ticket, ticket_id)
-    counts = _erase(ticket, RETAINED_GROUPS)
+    counts = _erase(ticket, RETAINED_GROUPS, run.recordings)
     ticket.pseudonymised_at = now
     record_event(ticket, "pseudonymise", actor=None, now=now, data={"fields": list(RETAINED_GROUPS)})
     return counts
@@ -144,12 +155,15 @@ def _pseudonymise_ticket(ticket_id: int, now: datetime) -> dict[str, int]:
 STEPS: list[RetentionStep] = [RetentionStep("tickets", _tickets_due, _pseudonymise_ticket)]
 
 
-def run_retention(at: datetime, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, Any]:
+def run_retention(
+    at: datetime, *, days: int, recordings: Any = None, dry_run: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
     """Pseudonymise every record closed more than ``HOTLINE_RETENTION_DAYS`` before ``at``.
 
     One transaction per record: a run interrupted half-way can simply run again. With
-    ``dry_run`` nothing changes; the counts say what would be done."""
-    days = int(current_app.config["HOTLINE_RETENTION_DAYS"])
+    ``dry_run`` nothing changes; the counts say what would be done. ``recordings`` is the
+    Twilio client (``hotline.intake.recordings.twilio_client``) or None without credentials."""
+    run = RetentionRun(days, recordings)
     cutoff = at - timedelta(days=days)
     summary: dict[str, Any] = {"cutoff": cutoff, "dry_run": dry_run, "recordings": 0, "failed": 0}
     for step in STEPS:
@@ -160,7 +174,7 @@ def run_retention(at: datetime, *, dry_run: bool = False, now: datetime | None =
             continue
         for record_id in ids:
             try:
-                counts = step.apply(record_id, now or at)
+                counts = step.apply(record_id, now or at, run)
                 db.session.commit()
             except Exception:  # one record's failure must not stop the others; it is retried next run
                 db.session.rollback()

@@ -13,11 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.extensions import db
 from hotline.models import Department
 from hotline.notify.contacts import Directory
+from hotline.settings import Settings
 from hotline.tickets.calendar import knows_year
 
 LISTED = 6  # a message names this many departments, then "等N个"
@@ -40,7 +40,7 @@ def _warning(code: str, message: str, zh: str, **details: Any) -> dict[str, Any]
     return {"code": code, "message": message, "zh": zh, **details}
 
 
-def setup_warnings(now: datetime) -> list[dict[str, Any]]:
+def setup_warnings(now: datetime, *, settings: Settings) -> list[dict[str, Any]]:
     """``[{"code","message",...}]``, most actionable first; empty when nothing is missing."""
     from hotline.reference.services import configured_ladder
 
@@ -62,7 +62,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                 department=department.code,
             )
         )
-    ladder = configured_ladder()
+    ladder = configured_ladder(settings.timezone)
     for rung in ladder.rungs:
         label = f"第{rung.level}级 {rung.name or rung.name_en}"
         nobody = [d for d in assignable if not directory.reach(rung.to, d).phones]
@@ -89,7 +89,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                     level=rung.level,
                 )
             )
-    tz = ZoneInfo(current_app.config.get("HOTLINE_TIMEZONE") or "Asia/Shanghai")
+    tz = ZoneInfo(settings.timezone)
     years = sorted({now.astimezone(tz).year, (now + CALENDAR_HORIZON).astimezone(tz).year})
     for year in years:
         if not knows_year(year):
@@ -102,7 +102,7 @@ def setup_warnings(now: datetime) -> list[dict[str, Any]]:
                     year=year,
                 )
             )
-    key_file = current_app.config.get("HOTLINE_SECRET_KEY_FILE")
+    key_file = settings.secret_key_file
     if key_file:
         warnings.append(
             _warning(

@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -60,6 +59,7 @@ from hotline.notify.contacts import Directory
 from hotline.notify.outbox import add_message
 from hotline.pagination import paginate
 from hotline.reference.services import configured_ladder, current_reference
+from hotline.settings import Settings
 from hotline.tickets import calendar as deadlines
 from hotline.tickets import lifecycle
 from hotline.tickets.enums import AssignmentStatus, ExtensionStatus
@@ -107,10 +107,6 @@ def _transaction(fn: Callable[..., T]) -> Callable[..., T]:
 # --- reference data and time -----------------------------------------------------------------
 
 
-def _tz() -> str:
-    return current_app.config.get("HOTLINE_TIMEZONE") or deadlines.DEFAULT_TZ
-
-
 def applied_policy(ticket: Ticket) -> Mapping[str, Any]:
     """The deadline policies the ticket was dispatched with (``Ticket.deadline_policy``: the
     matching rule's own for its urgency), else its urgency's in the reference data."""
@@ -122,18 +118,18 @@ def extends_in_working_days(ticket: Ticket) -> bool:
     return extension_in_working_days(applied_policy(ticket))
 
 
-def _extend(due: datetime, days: int, ticket: Ticket) -> datetime:
+def _extend(due: datetime, days: int, ticket: Ticket, tz: str) -> datetime:
     """``due`` moved by ``days`` granted, on the calendar of the ticket's feedback deadline."""
     if extends_in_working_days(ticket):
-        return deadlines.add_working_days(due, days, _tz())
+        return deadlines.add_working_days(due, days, tz)
     return deadlines.add_clock(due, days, "days")
 
 
 # --- notifications -------------------------------------------------------------------------
 
 
-def _quiet_until(ticket: Ticket, now: datetime) -> datetime | None:
-    return quiet_until(configured_ladder(), now, current_reference().is_emergency(ticket.urgency))
+def _quiet_until(ticket: Ticket, now: datetime, tz: str) -> datetime | None:
+    return quiet_until(configured_ladder(tz), now, current_reference().is_emergency(ticket.urgency))
 
 
 def department_phones(department: Department) -> list[str]:
@@ -141,9 +137,9 @@ def department_phones(department: Department) -> list[str]:
     return Directory().liaisons(department)
 
 
-def center_phones() -> list[str]:
+def center_phones(settings: Settings) -> list[str]:
     """The protection center's supervisors; the on-duty numbers when none has a phone."""
-    return Directory().center() or list(current_app.config.get("HOTLINE_DUTY_PHONES") or [])
+    return Directory().center() or list(settings.duty_phones)
 
 
 def _send(
@@ -153,13 +149,17 @@ def _send(
     now: datetime,
     assignment: Assignment | None = None,
     due: datetime | None = None,
+    *,
+    settings: Settings,
     **fields: Any,
 ) -> None:
     """A notice about ``ticket``: its number, urgency name and ``due`` written by the one formatter."""
     reference = current_reference()
     moments = {"due": due} if due is not None else {}
-    body = templates.render(template, **templates.ticket_fields(ticket, reference, _tz(), **moments), **fields)
-    not_before = _quiet_until(ticket, now)
+    body = templates.render(
+        template, **templates.ticket_fields(ticket, reference, settings.timezone, **moments), **fields
+    )
+    not_before = _quiet_until(ticket, now, settings.timezone)
     for phone in phones:
         add_message(
             phone,
@@ -173,15 +173,28 @@ def _send(
 
 
 def _tell_department(
-    assignment: Assignment, template: str, now: datetime, due: datetime | None = None, **fields: Any
+    assignment: Assignment,
+    template: str,
+    now: datetime,
+    due: datetime | None = None,
+    *,
+    settings: Settings,
+    **fields: Any,
 ) -> None:
-    _send(department_phones(assignment.department), template, assignment.ticket, now, assignment, due, **fields)
+    phones = department_phones(assignment.department)
+    _send(phones, template, assignment.ticket, now, assignment, due, settings=settings, **fields)
 
 
 def _tell_center(
-    ticket: Ticket, template: str, now: datetime, assignment: Assignment | None = None, **fields: Any
+    ticket: Ticket,
+    template: str,
+    now: datetime,
+    assignment: Assignment | None = None,
+    *,
+    settings: Settings,
+    **fields: Any,
 ) -> None:
-    _send(center_phones(), template, ticket, now, assignment, **fields)
+    _send(center_phones(settings), template, ticket, now, assignment, settings=settings, **fields)
 
 
 def _watched_due(assignment: Assignment) -> datetime:
@@ -200,7 +213,9 @@ LEAD_RETURNED = "主办单位退单已批准 the lead's return was approved"
 LEAD_WITHDRAWN = "主办单位已撤回 the lead was taken off the ticket"
 
 
-def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime, withdrawn: bool = False) -> None:
+def _after_assignment_step(
+    ticket: Ticket, *, actor: User, now: datetime, settings: Settings, withdrawn: bool = False
+) -> None:
     """Move the ticket when its assignments say so: unroute without a lead, submit when all are done.
 
     ``withdrawn``: the center itself took the lead off, so it needs no SMS to re-dispatch.
@@ -210,55 +225,61 @@ def _after_assignment_step(ticket: Ticket, *, actor: User, now: datetime, withdr
         reason = LEAD_WITHDRAWN if withdrawn else LEAD_RETURNED
         change_ticket(ticket, "unroute", actor=actor, now=now, reason=reason)
         if not withdrawn:
-            _tell_center(ticket, "ticket_unrouted", now)
+            _tell_center(ticket, "ticket_unrouted", now, settings=settings)
     elif ticket.status == "in_progress" and lifecycle.ready_for_verification(pairs):
         change_ticket(ticket, "submit", actor=actor, now=now)
-        _tell_center(ticket, "awaiting_verification", now)
+        _tell_center(ticket, "awaiting_verification", now, settings=settings)
 
 
 # --- assignments ---------------------------------------------------------------------------
 
 
 @_transaction
-def accept_assignment(assignment_id: int, *, actor: User, now: datetime) -> Assignment:
+def accept_assignment(assignment_id: int, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """签收: only from ``pending``; the first sign-for starts the ticket."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "accept", actor=actor, now=now)
+    change_assignment(assignment, "accept", actor=actor, now=now, tz=settings.timezone)
     if assignment.ticket.status == "dispatched":
         change_ticket(assignment.ticket, "start", actor=actor, now=now)
     return assignment
 
 
 @_transaction
-def request_return(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+def request_return(assignment_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """退单 request: the center decides; the clocks keep running meanwhile."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "request_return", actor=actor, now=now, reason=reason)
-    _tell_center(assignment.ticket, "return_requested", now, assignment, bureau=assignment.department.name)
+    change_assignment(assignment, "request_return", actor=actor, now=now, reason=reason, tz=settings.timezone)
+    _tell_center(
+        assignment.ticket, "return_requested", now, assignment, bureau=assignment.department.name, settings=settings
+    )
     return assignment
 
 
 @_transaction
-def approve_return(assignment_id: int, *, actor: User, now: datetime, note: str | None = None) -> Assignment:
+def approve_return(
+    assignment_id: int, *, actor: User, now: datetime, settings: Settings, note: str | None = None
+) -> Assignment:
     """The center accepts a return: the order is ``returned``; no lead left → the ticket is ``new``."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "approve_return", actor=actor, now=now, reason=note)
-    _tell_department(assignment, "return_approved", now)
-    _after_assignment_step(assignment.ticket, actor=actor, now=now)
+    change_assignment(assignment, "approve_return", actor=actor, now=now, reason=note, tz=settings.timezone)
+    _tell_department(assignment, "return_approved", now, settings=settings)
+    _after_assignment_step(assignment.ticket, actor=actor, now=now, settings=settings)
     return assignment
 
 
 @_transaction
-def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+def reject_return(assignment_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Assignment:
     """The dispatch is binding: back to the state before the request; the department is told."""
     assignment = scoping.assignment_for(actor, assignment_id)
-    change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason)
-    _tell_department(assignment, "return_rejected", now, due=_watched_due(assignment))
+    change_assignment(assignment, "reject_return", actor=actor, now=now, reason=reason, tz=settings.timezone)
+    _tell_department(assignment, "return_rejected", now, due=_watched_due(assignment), settings=settings)
     return assignment
 
 
 @_transaction
-def withdraw_assignment(assignment_id: int, reason: str, *, actor: User, now: datetime) -> Assignment:
+def withdraw_assignment(
+    assignment_id: int, reason: str, *, actor: User, now: datetime, settings: Settings
+) -> Assignment:
     """撤回: the center takes a department off the ticket. Its clocks and chasing stop, it no
     longer sees the ticket, and it is told by SMS (number and urgency only). With no lead
     left the ticket goes back to ``new`` for re-dispatch; if everyone left has finished it
@@ -270,9 +291,9 @@ def withdraw_assignment(assignment_id: int, reason: str, *, actor: User, now: da
             f"ticket is '{assignment.ticket.status}': no department can be taken off it now",
             {"status": [assignment.ticket.status]},
         )
-    change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
-    _tell_department(assignment, "assignment_withdrawn", now)
-    _after_assignment_step(assignment.ticket, actor=actor, now=now, withdrawn=True)
+    change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason, tz=settings.timezone)
+    _tell_department(assignment, "assignment_withdrawn", now, settings=settings)
+    _after_assignment_step(assignment.ticket, actor=actor, now=now, withdrawn=True, settings=settings)
     return assignment
 
 
@@ -286,7 +307,14 @@ ON_BEHALF_SIGN_FOR = (
 
 @_transaction
 def add_feedback(
-    assignment_id: int, summary: str, final: bool, *, actor: User, now: datetime, on_behalf: bool = False
+    assignment_id: int,
+    summary: str,
+    final: bool,
+    *,
+    actor: User,
+    now: datetime,
+    settings: Settings,
+    on_behalf: bool = False,
 ) -> Feedback:
     """反馈, interim or final (only once signed for); the last final feedback submits the ticket.
 
@@ -322,7 +350,9 @@ def add_feedback(
             )
     behalf: dict[str, Any] = {"on_behalf": True, "recorded_by": actor.username} if on_behalf else {}
     if on_behalf and assignment.status == AssignmentStatus.PENDING:
-        change_assignment(assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf)
+        change_assignment(
+            assignment, "accept", actor=actor, now=now, reason=ON_BEHALF_SIGN_FOR, data=behalf, tz=settings.timezone
+        )
         if assignment.ticket.status == "dispatched":
             change_ticket(assignment.ticket, "start", actor=actor, now=now)
     feedback = Feedback(
@@ -342,9 +372,10 @@ def add_feedback(
         now=now,
         reason=ON_BEHALF_FEEDBACK if on_behalf else None,
         data={"feedback_id": feedback.id, "final": final, **behalf},
+        tz=settings.timezone,
     )
     if final:
-        _after_assignment_step(assignment.ticket, actor=actor, now=now)
+        _after_assignment_step(assignment.ticket, actor=actor, now=now, settings=settings)
     return feedback
 
 
@@ -353,7 +384,7 @@ CORRECTABLE = ("in_progress", "awaiting_verification")
 
 
 @_transaction
-def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: datetime) -> Feedback:
+def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: datetime, settings: Settings) -> Feedback:
     """A corrected final feedback: a new row and a new event (the first stays in the history);
     allowed until the center closes the ticket, so a verified record never changes."""
     assignment = scoping.assignment_for(actor, assignment_id)
@@ -371,6 +402,7 @@ def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: date
         actor=actor,
         now=now,
         data={"feedback_id": feedback.id, "corrects": earlier[-1] if earlier else None},
+        tz=settings.timezone,
     )
     return feedback
 
@@ -379,7 +411,9 @@ def correct_feedback(assignment_id: int, summary: str, *, actor: User, now: date
 
 
 @_transaction
-def request_extension(assignment_id: int, days: int, reason: str, *, actor: User, now: datetime) -> Extension:
+def request_extension(
+    assignment_id: int, days: int, reason: str, *, actor: User, now: datetime, settings: Settings
+) -> Extension:
     """延期 request, before the feedback deadline; at most ``EXTENSION_MAX_DAYS`` in all."""
     assignment = scoping.assignment_for(actor, assignment_id)
     if (assignment.status, "extend") not in lifecycle.ASSIGNMENT:
@@ -430,14 +464,26 @@ def request_extension(assignment_id: int, days: int, reason: str, *, actor: User
         data={"extension_id": extension.id, "days": days, "bureau": assignment.department.code},
     )
     _tell_center(
-        assignment.ticket, "extension_requested", now, assignment, bureau=assignment.department.name, days=str(days)
+        assignment.ticket,
+        "extension_requested",
+        now,
+        assignment,
+        bureau=assignment.department.name,
+        days=str(days),
+        settings=settings,
     )
     return extension
 
 
 @_transaction
 def approve_extension(
-    extension_id: int, *, actor: User, now: datetime, days: int | None = None, note: str | None = None
+    extension_id: int,
+    *,
+    actor: User,
+    now: datetime,
+    settings: Settings,
+    days: int | None = None,
+    note: str | None = None,
 ) -> Extension:
     """Grant the request (or fewer days): ``feedback_due_at`` moves by the days granted."""
     extension = scoping.extension_for(actor, extension_id)
@@ -451,7 +497,7 @@ def approve_extension(
     extension.days = granted
     change_extension(extension, "approve", actor=actor, now=now, reason=note)
     ticket = assignment.ticket
-    new_due = _extend(assignment.feedback_due_at, granted, ticket)
+    new_due = _extend(assignment.feedback_due_at, granted, ticket, settings.timezone)
     change_assignment(
         assignment,
         "extend",
@@ -460,6 +506,7 @@ def approve_extension(
         reason=note,
         feedback_due_at=new_due,
         data={"extension_id": extension.id, "days": granted, "days_requested": requested},
+        tz=settings.timezone,
     )
     assignment.extended_days = (assignment.extended_days or 0) + granted
     record_event(
@@ -472,16 +519,18 @@ def approve_extension(
         public_note=lifecycle.EXTENDED_NOTE,
         data={"extension_id": extension.id},
     )
-    _tell_department(assignment, "extension_approved", now, due=new_due, days=str(granted))
+    _tell_department(assignment, "extension_approved", now, due=new_due, days=str(granted), settings=settings)
     return extension
 
 
 @_transaction
-def reject_extension(extension_id: int, *, actor: User, now: datetime, reason: str | None = None) -> Extension:
+def reject_extension(
+    extension_id: int, *, actor: User, now: datetime, settings: Settings, reason: str | None = None
+) -> Extension:
     extension = scoping.extension_for(actor, extension_id)
     change_extension(extension, "reject", actor=actor, now=now, reason=reason)
     assignment = extension.assignment
-    _tell_department(assignment, "extension_rejected", now, due=assignment.feedback_due_at)
+    _tell_department(assignment, "extension_rejected", now, due=assignment.feedback_due_at, settings=settings)
     return extension
 
 
@@ -497,12 +546,12 @@ def list_extensions(*, actor: User, status: str | None = None, page: int = 1, pe
 # --- tickets -------------------------------------------------------------------------------
 
 
-def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
+def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime, settings: Settings) -> None:
     """Back to work: new deadlines from ``now`` for every order not returned, by the policies
     dispatch applied (a rule's own deadlines stay the ticket's)."""
     change_ticket(ticket, "reopen", actor=actor, now=now, reason=reason)
     policy = applied_policy(ticket)
-    tz = _tz()
+    tz = settings.timezone
     feedback_due = deadlines.due_at(now, policy["feedback"], tz)
     for assignment in ticket.assignments:
         if assignment.status in lifecycle.ENDED_ASSIGNMENT_STATES:
@@ -516,12 +565,13 @@ def _reopen(ticket: Ticket, reason: str, *, actor: User, now: datetime) -> None:
             reason=reason,
             sign_due_at=sign_due,
             feedback_due_at=feedback_due,
+            tz=settings.timezone,
         )
-        _tell_department(assignment, "ticket_reopened", now, due=feedback_due)
+        _tell_department(assignment, "ticket_reopened", now, due=feedback_due, settings=settings)
 
 
 @_transaction
-def close_ticket(ticket_id: int, note: str, *, actor: User, now: datetime) -> Ticket:
+def close_ticket(ticket_id: int, note: str, *, actor: User, now: datetime, settings: Settings) -> Ticket:
     """办结 after review: only from ``awaiting_verification``."""
     ticket = scoping.ticket_for(actor, ticket_id)
     change_ticket(ticket, "close", actor=actor, now=now, reason=note)
@@ -529,33 +579,41 @@ def close_ticket(ticket_id: int, note: str, *, actor: User, now: datetime) -> Ti
 
 
 @_transaction
-def reopen_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) -> Ticket:
+def reopen_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Ticket:
     ticket = scoping.ticket_for(actor, ticket_id)
-    _reopen(ticket, reason, actor=actor, now=now)
+    _reopen(ticket, reason, actor=actor, now=now, settings=settings)
     return ticket
 
 
 @_transaction
-def revisit_ticket(ticket_id: int, outcome: str, note: str | None, *, actor: User, now: datetime) -> Ticket:
+def revisit_ticket(
+    ticket_id: int, outcome: str, note: str | None, *, actor: User, now: datetime, settings: Settings
+) -> Ticket:
     """回访 of a closed ticket; ``unsatisfied`` reopens it."""
     ticket = scoping.ticket_for(actor, ticket_id)
     public = lifecycle.REVISITED_NOTE if outcome in lifecycle.SATISFIED_OUTCOMES else None
     change_ticket(ticket, "revisit", actor=actor, now=now, reason=note, data={"outcome": outcome}, public_note=public)
     db.session.add(Revisit(ticket_id=ticket.id, outcome=outcome, note=note, by_id=actor.id, created_at=now))
     if outcome in lifecycle.REOPENING_OUTCOMES:
-        _reopen(ticket, "回访不满意 unsatisfied revisit" + (f": {note}" if note else ""), actor=actor, now=now)
+        _reopen(
+            ticket,
+            "回访不满意 unsatisfied revisit" + (f": {note}" if note else ""),
+            actor=actor,
+            now=now,
+            settings=settings,
+        )
     return ticket
 
 
 @_transaction
-def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime) -> Ticket:
+def cancel_ticket(ticket_id: int, reason: str, *, actor: User, now: datetime, settings: Settings) -> Ticket:
     """Duplicate or invalid: the ticket is cancelled and every live order withdrawn."""
     ticket = scoping.ticket_for(actor, ticket_id)
     change_ticket(ticket, "cancel", actor=actor, now=now, reason=reason)
     for assignment in ticket.assignments:
         if assignment.status in lifecycle.LIVE_ASSIGNMENT_STATES:
-            change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason)
-            _tell_department(assignment, "ticket_cancelled", now)
+            change_assignment(assignment, "withdraw", actor=actor, now=now, reason=reason, tz=settings.timezone)
+            _tell_department(assignment, "ticket_cancelled", now, settings=settings)
     return ticket
 
 

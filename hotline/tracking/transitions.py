@@ -131,8 +131,10 @@ def change_assignment(
     data: dict[str, Any] | None = None,
     sign_due_at: datetime | None = None,
     feedback_due_at: datetime | None = None,
+    tz: str,
 ) -> TicketEvent:
-    """Move an assignment one step, with the columns the step implies and any new deadlines."""
+    """Move an assignment one step, with the columns the step implies and any new deadlines
+    (the chaser's next look is computed on the ladder in ``tz``, the hotline's timezone)."""
     current = assignment.status
     try:
         target = lifecycle.step("assignment", current, action, previous=assignment.status_before_return)
@@ -140,7 +142,7 @@ def change_assignment(
         raise _conflict("派单", exc) from exc
     before = _deadlines(assignment)
     with db.session.no_autoflush:  # one UPDATE per step, however the chaser reads its settings
-        _apply(assignment, action, current, target, now, reason, sign_due_at, feedback_due_at)
+        _apply(assignment, action, current, target, now, reason, sign_due_at, feedback_due_at, tz)
     payload = dict(data or {})
     after = _deadlines(assignment)
     if after != before:
@@ -168,6 +170,7 @@ def _apply(
     reason: str | None,
     sign_due_at: datetime | None,
     feedback_due_at: datetime | None,
+    tz: str,
 ) -> None:
     watched_before = watched(assignment)
     if target == "return_requested":
@@ -192,7 +195,7 @@ def _apply(
     if watched(assignment) != watched_before:
         # A new deadline (or a new kind of deadline) starts its escalation ladder afresh.
         assignment.escalation_level = 0
-    schedule_chase(assignment, now)
+    schedule_chase(assignment, now, tz)
     assignment.ticket.updated_at = now  # bumps the ticket's version: see the module docstring
 
 
@@ -250,6 +253,6 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-def schedule_chase(assignment: Assignment, now: datetime) -> None:
+def schedule_chase(assignment: Assignment, now: datetime, tz: str) -> None:
     """Recompute when the overdue chaser must next look at this assignment."""
-    assignment.next_escalation_at = next_escalation_at(assignment, now, configured_ladder())
+    assignment.next_escalation_at = next_escalation_at(assignment, now, configured_ladder(tz))

@@ -42,11 +42,15 @@ def index():
     from hotline.auth.services import list_users
     from hotline.dispatch.services import get_rules
     from hotline.reference.services import departments
+    from hotline.settings import current_settings
     from hotline.setup.checks import setup_warnings
     from hotline.web.i18n import is_english
 
     english = is_english()
-    warnings = [dict(w, message=w["message"] if english else w["zh"]) for w in setup_warnings(_now())]
+    warnings = [
+        dict(w, message=w["message"] if english else w["zh"])
+        for w in setup_warnings(_now(), settings=current_settings())
+    ]
     return render_template(
         "admin/index.html",
         departments=departments(),

@@ -22,6 +22,7 @@ from hotline.children import importing, schedule
 from hotline.children import services as files
 from hotline.children.schemas import ChildFileCreateSchema, ChildFileQuerySchema, VisitCreateSchema
 from hotline.errors import DomainError, ValidationError
+from hotline.settings import current_settings
 from hotline.tickets.enums import DEFAULT_URGENCY
 from hotline.tickets.permissions import Step
 from hotline.uploads import allow_upload
@@ -88,7 +89,7 @@ def index():
         raise ValidationError(_("Check the filters."), exc.messages) from exc
     filters.setdefault("status", "open")
     filters["per_page"] = 200
-    result = files.list_files(filters, actor=actor(), now=_now())
+    result = files.list_files(filters, actor=actor(), now=_now(), settings=current_settings())
     return render_template(
         "children/index.html", result=result, filters=filters, street=files.street_of(actor()), now=_now()
     )
@@ -121,7 +122,9 @@ def new():
         if values.get("visit_every_days"):
             data["visit_every_days"] = values["visit_every_days"]
         try:
-            child = files.create_file(ChildFileCreateSchema().load(data), actor=me, now=_now())
+            child = files.create_file(
+                ChildFileCreateSchema().load(data), actor=me, now=_now(), settings=current_settings()
+            )
         except ma.ValidationError as exc:
             errors = _flat(exc.messages)
         except ValidationError as exc:
@@ -137,7 +140,7 @@ def new():
 @bp.route("/<int:child_id>")
 @page_step(Step.READ_CHILDREN)
 def detail(child_id: int):
-    view = files.get_file(child_id, actor=actor(), now=_now(), via="web")
+    view = files.get_file(child_id, actor=actor(), now=_now(), via="web", settings=current_settings())
     return render_template("children/detail.html", child=view, now=_now())
 
 
@@ -160,7 +163,9 @@ def visit(child_id: int):
                 "urgency": values.get("refer_urgency") or DEFAULT_URGENCY,
             }
         try:
-            result = files.record_visit(child_id, VisitCreateSchema().load(data), actor=me, now=_now())
+            result = files.record_visit(
+                child_id, VisitCreateSchema().load(data), actor=me, now=_now(), settings=current_settings()
+            )
         except ma.ValidationError as exc:
             errors = _flat(exc.messages)
         except ValidationError as exc:
@@ -198,7 +203,7 @@ def close(child_id: int):
         flash(_("Give a reason to close the file."), "error")
     else:
         try:
-            files.close_file(child_id, reason, actor=actor(), now=_now())
+            files.close_file(child_id, reason, actor=actor(), now=_now(), settings=current_settings())
             flash(_("File closed."), "success")
         except DomainError as exc:
             flash(exc.message, "error")
@@ -219,7 +224,7 @@ def survey_import():
             }
         else:
             try:
-                result = importing.import_survey(upload.read(), actor=actor(), now=_now())
+                result = importing.import_survey(upload.read(), actor=actor(), now=_now(), settings=current_settings())
             except ValidationError as exc:
                 messages = _flat(exc.errors or {}).get("file") or [exc.message]
                 result = {

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.tracking import notes
 from hotline.tracking.schemas import FeedbackCreateSchema, NoteCreateSchema, ReasonSchema
@@ -81,7 +82,9 @@ def withdraw(assignment_id: int):
         assignment_id,
         key,
         ReasonForm(prefix=key),
-        lambda f: withdraw_assignment(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
+        lambda f: withdraw_assignment(
+            assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("The department is taken off the ticket."),
     )
 
@@ -91,7 +94,15 @@ def withdraw(assignment_id: int):
 def feedback_on_behalf(assignment_id: int):
     def run(f: OnBehalfForm):
         body = _body(f, FeedbackCreateSchema)
-        return add_feedback(assignment_id, body["summary"], body["final"], actor=actor(), now=_now(), on_behalf=True)
+        return add_feedback(
+            assignment_id,
+            body["summary"],
+            body["final"],
+            actor=actor(),
+            now=_now(),
+            on_behalf=True,
+            settings=current_settings(),
+        )
 
     key = f"ob{assignment_id}"
     return _assignment_step(

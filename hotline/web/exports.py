@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from hotline.bounds import MAX_YEAR, MIN_YEAR
 from hotline.errors import ValidationError
 from hotline.reporting import spreadsheets
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.web import labels
 from hotline.web.access import actor, page_step
@@ -66,7 +67,7 @@ def tickets(fmt: str):
     if problems:
         raise ValidationError("; ".join(problems))
     filters = {key: request.args[key] for key in ("status", "urgency", "channel", "bureau") if request.args.get(key)}
-    rows = export_tickets(start, end, filters, actor=actor(), now=datetime.now(UTC))
+    rows = export_tickets(start, end, filters, actor=actor(), now=datetime.now(UTC), tz=current_settings().timezone)
     header = [
         _("Number"),
         _("Received"),
@@ -136,7 +137,7 @@ def figures(fmt: str):
     from hotline.reporting.services import stats
 
     start, end = month_bounds(_month())
-    result = stats(start, end, now=datetime.now(UTC))
+    result = stats(start, end, now=datetime.now(UTC), tz=current_settings().timezone)
     titles = {
         "assigned": _("Assigned"),
         "signed_on_time": _("Signed on time"),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from hotline.errors import NotFound
 from hotline.reference.services import current_reference
+from hotline.settings import current_settings
 from hotline.tickets.permissions import Step
 from hotline.web import labels
 from hotline.web.access import actor, page_step, safe_next
@@ -117,7 +118,7 @@ def log_call():
         def create():
             data = TicketCreateSchema(codes=reference_errors).load(payload(form))
             channel = data.pop("channel")
-            return create_ticket(data, channel=channel, actor=actor(), now=_now())
+            return create_ticket(data, channel=channel, actor=actor(), now=_now(), settings=current_settings())
 
         ok, created, problems = attempt(form, create)
         if ok:

@@ -10,7 +10,8 @@ from flask_login import current_user, login_user, logout_user
 
 from hotline.auth.limits import sign_in_limits
 from hotline.errors import NotFound, Unauthorized
-from hotline.intake.reports import public_budget
+from hotline.intake.limits import public_budget
+from hotline.settings import current_settings
 from hotline.web import labels
 from hotline.web.access import safe_next
 from hotline.web.forms import LoginForm, ReportForm, StatusForm, attempt, payload
@@ -48,7 +49,12 @@ def report():
     if form.validate_on_submit():
         body = payload(form)
         ok, result, problems = attempt(
-            form, lambda: submit_report(ReportCreateSchema(codes=reference_errors).load(body), now=datetime.now(UTC))
+            form,
+            lambda: submit_report(
+                ReportCreateSchema(codes=reference_errors).load(body),
+                now=datetime.now(UTC),
+                settings=current_settings(),
+            ),
         )
         if ok:
             ticket, secret = result
@@ -90,7 +96,12 @@ def status():
     result, not_found = None, False
     if form.validate_on_submit():
         try:
-            result = lookup_report(form.tracking_code.data.strip(), form.secret.data.strip(), now=datetime.now(UTC))
+            result = lookup_report(
+                form.tracking_code.data.strip(),
+                form.secret.data.strip(),
+                settings=current_settings(),
+                now=datetime.now(UTC),
+            )
         except NotFound:
             not_found = True
     code = 404 if not_found else 200

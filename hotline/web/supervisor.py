@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
+from hotline.settings import current_settings
 from hotline.tickets.enums import ExtensionStatus
 from hotline.tickets.permissions import Step
 from hotline.web import charts, labels
@@ -92,7 +93,7 @@ def figures():
     from hotline.reporting.volume import weekly_volume
 
     start, end, problems = period_from_args()
-    stats = compute_stats(start, end, now=_now())
+    stats = compute_stats(start, end, now=_now(), tz=current_settings().timezone)
     volume = weekly_volume(start, end, tz=current_app.config["HOTLINE_TIMEZONE"])
     busy = [d for d in stats["departments"] if d["assigned"]["count"]]
     rates = charts.rate_bars(
@@ -191,11 +192,11 @@ def access_log():
     except ma.ValidationError as exc:
         problems = _access_log_problems(exc.messages if isinstance(exc.messages, dict) else {})
         filters = None
-    found = list_access_log(filters) if filters else {"items": [], "total": 0}
+    found = list_access_log(filters, tz=current_settings().timezone) if filters else {"items": [], "total": 0}
     return render_template(
         "supervisor/access_log.html",
         found=found,
-        readers=readers(filters) if filters else [],
+        readers=readers(filters, tz=current_settings().timezone) if filters else [],
         filters=raw,
         chosen=filters or {},
         problems=problems,

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from hotline.settings import current_settings
 from hotline.tickets import permissions
 from hotline.tickets.lifecycle import ENDED_ASSIGNMENT_STATES
 from hotline.tickets.permissions import Step
@@ -238,9 +239,10 @@ def recording(ticket_id: int):
     """The voicemail played from the app (audited), never from the provider's URL."""
     from flask import Response
 
-    from hotline.intake.recordings import get_recording
+    from hotline.intake.recordings import get_recording, twilio_client
 
-    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), via="web")
+    client = twilio_client(current_app)
+    audio, content_type = get_recording(ticket_id, actor=actor(), now=_now(), client=client, via="web")
     return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -321,7 +323,7 @@ def dispatch(ticket_id: int):
             wanted += [{"bureau": code, "role": "assist"} for code in form.assists.data or [] if code != form.lead.data]
             if not wanted:
                 raise ValidationError(_("Choose a lead department."), {"assignments": [_("Choose a lead department.")]})
-        return dispatch_ticket(ticket_id, wanted, actor=actor(), now=_now())
+        return dispatch_ticket(ticket_id, wanted, actor=actor(), now=_now(), settings=current_settings())
 
     return _step(ticket_id, "dispatch", form, run, _("Dispatched."), paths={"lead": ("assignments",)})
 
@@ -336,7 +338,9 @@ def close(ticket_id: int):
         ticket_id,
         "close",
         NoteForm(prefix="close"),
-        lambda f: close_ticket(ticket_id, _body(f, NoteSchema)["note"], actor=actor(), now=_now()),
+        lambda f: close_ticket(
+            ticket_id, _body(f, NoteSchema)["note"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("The ticket is closed."),
     )
 
@@ -351,7 +355,9 @@ def reopen(ticket_id: int):
         ticket_id,
         "reopen",
         ReasonForm(prefix="reopen"),
-        lambda f: reopen_ticket(ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
+        lambda f: reopen_ticket(
+            ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("The ticket is reopened with new deadlines."),
     )
 
@@ -367,7 +373,9 @@ def revisit(ticket_id: int):
 
     def run(f: RevisitForm):
         body = _body(f, RevisitSchema)
-        return revisit_ticket(ticket_id, body["outcome"], body.get("note"), actor=actor(), now=_now())
+        return revisit_ticket(
+            ticket_id, body["outcome"], body.get("note"), actor=actor(), now=_now(), settings=current_settings()
+        )
 
     return _step(ticket_id, "revisit", form, run, _("The revisit is recorded."))
 
@@ -382,7 +390,9 @@ def cancel(ticket_id: int):
         ticket_id,
         "cancel",
         ReasonForm(prefix="cancel"),
-        lambda f: cancel_ticket(ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
+        lambda f: cancel_ticket(
+            ticket_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("The ticket is cancelled."),
     )
 
@@ -407,7 +417,7 @@ def accept(assignment_id: int):
         ticket_id,
         "action",
         ActionForm(),
-        lambda f: accept_assignment(assignment_id, actor=actor(), now=_now()),
+        lambda f: accept_assignment(assignment_id, actor=actor(), now=_now(), settings=current_settings()),
         _("Signed for."),
     )
 
@@ -423,7 +433,9 @@ def request_return(assignment_id: int):
         ticket_id,
         f"ret{assignment_id}",
         ReasonForm(prefix=f"ret{assignment_id}"),
-        lambda f: request_return_service(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
+        lambda f: request_return_service(
+            assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("The return request is sent to the center."),
     )
 
@@ -438,7 +450,7 @@ def approve_return(assignment_id: int):
         ticket_id,
         "action",
         ActionForm(),
-        lambda f: approve_return_service(assignment_id, actor=actor(), now=_now()),
+        lambda f: approve_return_service(assignment_id, actor=actor(), now=_now(), settings=current_settings()),
         _("Return approved."),
     )
 
@@ -454,7 +466,9 @@ def reject_return(assignment_id: int):
         ticket_id,
         f"rej{assignment_id}",
         ReasonForm(prefix=f"rej{assignment_id}"),
-        lambda f: reject_return_service(assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now()),
+        lambda f: reject_return_service(
+            assignment_id, _body(f, ReasonSchema)["reason"], actor=actor(), now=_now(), settings=current_settings()
+        ),
         _("Return rejected: the dispatch stands."),
     )
 
@@ -469,7 +483,9 @@ def feedback(assignment_id: int):
 
     def run(f: FeedbackForm):
         body = _body(f, FeedbackCreateSchema)
-        return add_feedback(assignment_id, body["summary"], body["final"], actor=actor(), now=_now())
+        return add_feedback(
+            assignment_id, body["summary"], body["final"], actor=actor(), now=_now(), settings=current_settings()
+        )
 
     return _step(
         ticket_id, f"fb{assignment_id}", FeedbackForm(prefix=f"fb{assignment_id}"), run, _("Feedback recorded.")
@@ -489,7 +505,7 @@ def correct_feedback(assignment_id: int):
         f"fc{assignment_id}",
         CorrectionForm(prefix=f"fc{assignment_id}"),
         lambda f: correct_feedback_service(
-            assignment_id, _body(f, CorrectionSchema)["summary"], actor=actor(), now=_now()
+            assignment_id, _body(f, CorrectionSchema)["summary"], actor=actor(), now=_now(), settings=current_settings()
         ),
         _("The corrected feedback is recorded."),
     )
@@ -505,7 +521,9 @@ def request_extension(assignment_id: int):
 
     def run(f: ExtensionForm):
         body = _body(f, ExtensionCreateSchema)
-        return request_extension_service(assignment_id, body["days"], body["reason"], actor=actor(), now=_now())
+        return request_extension_service(
+            assignment_id, body["days"], body["reason"], actor=actor(), now=_now(), settings=current_settings()
+        )
 
     return _step(
         ticket_id,
@@ -535,7 +553,7 @@ def approve_extension(extension_id: int):
         ticket_id,
         "action",
         ActionForm(),
-        lambda f: approve_extension_service(extension_id, actor=actor(), now=_now()),
+        lambda f: approve_extension_service(extension_id, actor=actor(), now=_now(), settings=current_settings()),
         _("Extension approved."),
     )
 
@@ -553,7 +571,11 @@ def reject_extension(extension_id: int):
         f"xr{extension_id}",
         ReasonForm(prefix=f"xr{extension_id}"),
         lambda f: reject_extension_service(
-            extension_id, actor=actor(), now=_now(), reason=_body(f, ReasonSchema)["reason"]
+            extension_id,
+            actor=actor(),
+            now=_now(),
+            reason=_body(f, ReasonSchema)["reason"],
+            settings=current_settings(),
         ),
         _("Extension rejected."),
     )

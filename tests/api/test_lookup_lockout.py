@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotline.intake.reports import LOCKOUT_TRIES, find_report
+from hotline.settings import current_settings
 from tests.api.test_public_reports import REPORTS, look_up, report, submit
 from tests.twilio_signing import CALLER, TWILIO_CONFIG, parse, sid
 from tests.web.conftest import Pages
@@ -52,9 +53,12 @@ def test_the_lock_lifts_when_the_window_passes(client):
     code, wrong = answer["tracking_code"], wrong_secret(answer)
     then = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     for minute in range(LOCKOUT_TRIES):
-        assert find_report(code, wrong, now=then + timedelta(minutes=minute)) is None
-    assert find_report(code, answer["secret"], now=then + timedelta(hours=23)) is None
-    assert find_report(code, answer["secret"], now=then + timedelta(hours=24, minutes=5)) is not None
+        assert find_report(code, wrong, now=then + timedelta(minutes=minute), settings=current_settings()) is None
+    assert find_report(code, answer["secret"], now=then + timedelta(hours=23), settings=current_settings()) is None
+    assert (
+        find_report(code, answer["secret"], now=then + timedelta(hours=24, minutes=5), settings=current_settings())
+        is not None
+    )
 
 
 def test_other_codes_are_not_locked(client):

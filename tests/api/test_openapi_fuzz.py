@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from hotline.intake.calls import record_call
 from hotline.intake.services import receive_sms
+from hotline.settings import current_settings
 from tests.web.helpers import make_ticket, user
 
 EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "6"))  # per operation, signed in as a supervisor
@@ -88,7 +89,9 @@ def test_every_answer_is_described_and_none_is_a_5xx(app, client, login):
     liaison_api = login("liaison", bureau="civil_affairs", phone="+8613900000012")
     make_ticket(user("operator1"))  # a ticket, its assignments and messages for the ids to reach
     now = datetime.now(UTC)
-    receive_sms("SM" + "1" * 32, "+8613800000077", "我家隔壁的孩子经常被打，请帮帮他", now)  # no street yet
+    receive_sms(
+        "SM" + "1" * 32, "+8613800000077", "我家隔壁的孩子经常被打，请帮帮他", now, settings=current_settings()
+    )  # no street yet
     record_call("CA" + "2" * 32, "+8613800000078", "+8610000000", now)
     tokens = {
         "supervisor": supervisor_api.token,

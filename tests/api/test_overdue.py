@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from hotline.escalation.chaser import chase_overdue
+from hotline.settings import current_settings
 from tests.factories_chaser import local, make_ticket, set_contacts
 from tests.web.conftest import Pages
 
@@ -53,7 +54,9 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     newer = make_ticket(local("2026-03-09 14:00"))  # sign-for due Tue 14:00
     answered = make_ticket(local("2026-03-02 10:00"))  # signed for; feedback due Mon 9 Mar 10:00
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
-    accept_assignment(answered.assignments[0].id, actor=liaison, now=local("2026-03-02 11:00"))
+    accept_assignment(
+        answered.assignments[0].id, actor=liaison, now=local("2026-03-02 11:00"), settings=current_settings()
+    )
     not_late = make_ticket(local("2026-03-10 10:00"))  # due Wed 11 Mar 10:00
     ids = {
         name: t.assignments[0].id
@@ -61,7 +64,9 @@ def test_most_overdue_first_with_each_kind_and_level(app, login, make_user):
     }
     numbers = {ids["older"]: older.number}
     at = local("2026-03-10 15:00")
-    chase_overdue(at)  # level 1 for the two sign-for deadlines; level 2 for the feedback one (due + 1 working day)
+    chase_overdue(
+        at, tz=current_settings().timezone
+    )  # level 1 for the two sign-for deadlines; level 2 for the feedback one (due + 1 working day)
 
     supervisor = login("supervisor")
     body = overdue(supervisor, at).json

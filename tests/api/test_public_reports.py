@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Message, Ticket, TicketEvent, TicketLink
+from hotline.settings import current_settings
 from tests.twilio_signing import TWILIO_CONFIG, TwilioPoster, sid
 
 REPORTS = "/api/v1/reports"
@@ -343,9 +344,15 @@ def test_only_open_or_recent_tickets_count_as_repeats(app, client):
 
     now = datetime.now(UTC)
     data = {k: v for k, v in REPORT.items()}
-    old_closed, _ = create_ticket(data, channel="web", actor=None, now=now - timedelta(days=120), auto_dispatch=False)
-    old_open, _ = create_ticket(data, channel="web", actor=None, now=now - timedelta(days=100), auto_dispatch=False)
-    recent_closed, _ = create_ticket(data, channel="web", actor=None, now=now - timedelta(days=30), auto_dispatch=False)
+    old_closed, _ = create_ticket(
+        data, channel="web", actor=None, now=now - timedelta(days=120), auto_dispatch=False, settings=current_settings()
+    )
+    old_open, _ = create_ticket(
+        data, channel="web", actor=None, now=now - timedelta(days=100), auto_dispatch=False, settings=current_settings()
+    )
+    recent_closed, _ = create_ticket(
+        data, channel="web", actor=None, now=now - timedelta(days=30), auto_dispatch=False, settings=current_settings()
+    )
     for ticket in (old_closed, recent_closed):
         db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id).values(status="closed"))
     db.session.commit()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from hotline.extensions import db
 from hotline.intake.tickets import create_ticket
 from hotline.models import Assignment, RuleSet, Ticket
+from hotline.settings import current_settings
 from hotline.tracking import transitions
 from tests.factories_dispatch import count, counts, events, messages, ticket_body
 
@@ -36,13 +37,20 @@ def dispatch_url(ticket_id: int) -> str:
 
 def new_ticket(**overrides) -> Ticket:
     ticket, _ = create_ticket(
-        ticket_body(**overrides), channel="web", actor=None, now=datetime.now(UTC), auto_dispatch=False
+        ticket_body(**overrides),
+        channel="web",
+        actor=None,
+        now=datetime.now(UTC),
+        auto_dispatch=False,
+        settings=current_settings(),
     )
     return ticket
 
 
 def dispatched_ticket(**overrides) -> Ticket:
-    ticket, _ = create_ticket(ticket_body(**overrides), channel="phone", actor=None, now=datetime.now(UTC))
+    ticket, _ = create_ticket(
+        ticket_body(**overrides), channel="phone", actor=None, now=datetime.now(UTC), settings=current_settings()
+    )
     return ticket
 
 
@@ -323,6 +331,7 @@ def test_street_without_a_street_is_refused(app, login):
         actor=None,
         now=datetime.now(UTC),
         auto_dispatch=False,
+        settings=current_settings(),
     )
     response = login("operator").post(
         dispatch_url(ticket.id), json={"assignments": [{"bureau": "street", "role": "lead"}]}

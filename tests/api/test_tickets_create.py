@@ -14,6 +14,7 @@ from hotline.extensions import db
 from hotline.intake.tickets import create_ticket, verify_secret
 from hotline.models import Assignment, ReferenceCode, Ticket
 from hotline.notify import templates
+from hotline.settings import current_settings
 from hotline.tickets.calendar import due_at
 from tests.factories_dispatch import (
     ADDRESS,
@@ -82,10 +83,10 @@ def test_number_tracking_code_and_secret(login):
         assert len(ticket["secret"]) == 6 and ticket["secret"].isdigit()
         row = db.session.get(Ticket, ticket["id"])
         assert ticket["secret"] not in row.secret_hash and len(row.secret_hash) == 64
-        assert verify_secret(row, ticket["secret"])
+        assert verify_secret(row, ticket["secret"], key=current_settings().secret_key)
         wrong = f"{(int(ticket['secret']) + 1) % 1_000_000:06d}"
-        assert not verify_secret(row, wrong)
-        assert not verify_secret(row, "")
+        assert not verify_secret(row, wrong, key=current_settings().secret_key)
+        assert not verify_secret(row, "", key=current_settings().secret_key)
     # Codes are random, not consecutive.
     ordered = sorted(int(c) for c in codes)
     assert any(b - a > 1000 for a, b in zip(ordered, ordered[1:], strict=False))
@@ -145,6 +146,7 @@ def test_an_emergency_that_stays_new_still_alerts(app):
         actor=None,
         now=datetime.now(UTC),
         auto_dispatch=False,
+        settings=current_settings(),
     )
     assert ticket.status == "new" and ticket.assignments == []
     assert [m.to for m in messages(ticket_id=ticket.id, kind="alert")] == ["+8613900000001"]
@@ -153,7 +155,12 @@ def test_an_emergency_that_stays_new_still_alerts(app):
 def test_without_auto_dispatch_the_ticket_stays_new_with_a_suggestion(app):
     now = datetime.now(UTC)
     suggested, secret = create_ticket(
-        ticket_body(protection_types=["medical"]), channel="web", actor=None, now=now, auto_dispatch=False
+        ticket_body(protection_types=["medical"]),
+        channel="web",
+        actor=None,
+        now=now,
+        auto_dispatch=False,
+        settings=current_settings(),
     )
     assert suggested.status == "new" and suggested.assignments == []
     assert suggested.dispatch_suggestion["assignments"] == [
@@ -162,7 +169,7 @@ def test_without_auto_dispatch_the_ticket_stays_new_with_a_suggestion(app):
     ]
     assert suggested.dispatch_suggestion["rule"] == "default-medical"
     assert suggested.dispatch_suggestion["rules_version"] == 1
-    assert verify_secret(suggested, secret)
+    assert verify_secret(suggested, secret, key=current_settings().secret_key)
     assert messages(ticket_id=suggested.id) == []
     bare, _ = create_ticket(
         {"description": "短信举报：孩子没人管。", "location": {"street": "jiangyuan"}},
@@ -171,6 +178,7 @@ def test_without_auto_dispatch_the_ticket_stays_new_with_a_suggestion(app):
         now=now,
         auto_dispatch=False,
         external={"message_sid": "SM0001"},
+        settings=current_settings(),
     )
     assert bare.status == "new" and bare.dispatch_suggestion is None and bare.message_sid == "SM0001"
 
@@ -184,6 +192,7 @@ def test_a_duplicate_twilio_sid_stores_nothing_and_reraises(app):
         now=now,
         auto_dispatch=False,
         external={"message_sid": "SMdup"},
+        settings=current_settings(),
     )
     before = counts()
     with pytest.raises(IntegrityError):
@@ -194,6 +203,7 @@ def test_a_duplicate_twilio_sid_stores_nothing_and_reraises(app):
             now=now,
             auto_dispatch=False,
             external={"message_sid": "SMdup"},
+            settings=current_settings(),
         )
     assert counts() == before
     assert db.session.scalar(sa.select(Ticket).filter_by(message_sid="SMdup")).id == first.id
@@ -252,7 +262,9 @@ HOLIDAY_CASES = [
 @pytest.mark.parametrize("received, urgency, sign, feedback", HOLIDAY_CASES)
 def test_deadlines_across_weekends_holidays_and_make_up_days(login, received, urgency, sign, feedback):
     now = _local(received).astimezone(UTC)
-    ticket, _ = create_ticket(ticket_body(urgency=urgency), channel="phone", actor=None, now=now)
+    ticket, _ = create_ticket(
+        ticket_body(urgency=urgency), channel="phone", actor=None, now=now, settings=current_settings()
+    )
     operator = login("operator")
     # Read back through the API: the manual re-dispatch answer carries the stored deadlines.
     body = operator.post(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Assignment, Extension, Message, TicketEvent
+from hotline.settings import current_settings
 from hotline.tickets.calendar import due_at
 from hotline.tracking import services
 from tests.factories import make_ticket, policy, staff
@@ -74,11 +75,13 @@ def test_request_then_approve_with_the_service_clock(app, make_user):
     dispatched = local(2026, 3, 9, 9, 0)  # Monday
     ticket = make_ticket([("civil_affairs", "lead")], at=dispatched)
     assignment = ticket.assignments[0]
-    services.accept_assignment(assignment.id, actor=liaison, now=local(2026, 3, 9, 10, 0))
+    services.accept_assignment(assignment.id, actor=liaison, now=local(2026, 3, 9, 10, 0), settings=current_settings())
     assert assignment.feedback_due_at == local(2026, 3, 16, 9, 0)  # 5 working days from dispatch
-    extension = services.request_extension(assignment.id, 4, "需要调查", actor=liaison, now=local(2026, 3, 13, 17, 0))
+    extension = services.request_extension(
+        assignment.id, 4, "需要调查", actor=liaison, now=local(2026, 3, 13, 17, 0), settings=current_settings()
+    )
     services.approve_extension(
-        extension.id, actor=supervisor, now=local(2026, 3, 16, 11, 0)
+        extension.id, actor=supervisor, now=local(2026, 3, 16, 11, 0), settings=current_settings()
     )  # decided after the old due
     # Mon 16 Mar 09:00 + 4 working days: 17, 18, 19, 20 Mar.
     assert db.session.get(Assignment, assignment.id).feedback_due_at == local(2026, 3, 20, 9, 0)
@@ -98,7 +101,9 @@ def test_reopen_gives_new_deadlines_from_now(app, make_user):
     lead, street, returned = ticket.assignments
     old_sign, returned_due = lead.sign_due_at, returned.feedback_due_at
     # Reopened Fri 13 Feb 10:00: 5 working days = 14 Feb (make-up), 24, 25, 26, 27 Feb.
-    services.reopen_ticket(ticket.id, "复核发现未落实", actor=supervisor, now=local(2026, 2, 13, 10, 0))
+    services.reopen_ticket(
+        ticket.id, "复核发现未落实", actor=supervisor, now=local(2026, 2, 13, 10, 0), settings=current_settings()
+    )
     db.session.expire_all()
     assert ticket.status == "in_progress" and ticket.closed_at is None
     for assignment in (lead, street):
@@ -117,7 +122,7 @@ def test_reopen_of_an_urgent_ticket_under_review(app, make_user):
     supervisor = make_user("sup", "supervisor")
     ticket = make_ticket([("civil_affairs", "lead", "completed")], urgency="urgent", status="awaiting_verification")
     now = local(2026, 9, 30, 16, 0)
-    services.reopen_ticket(ticket.id, "反馈不完整", actor=supervisor, now=now)
+    services.reopen_ticket(ticket.id, "反馈不完整", actor=supervisor, now=now, settings=current_settings())
     db.session.expire_all()
     # Urgent: feedback in 2 working days: Wed 30 Sep + 2 = 8 Oct, 9 Oct.
     assert ticket.assignments[0].feedback_due_at == local(2026, 10, 9, 16, 0)

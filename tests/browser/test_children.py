@@ -13,6 +13,7 @@ from hotline.children.models import ChildFile
 from hotline.escalation.chaser import chase_overdue
 from hotline.extensions import db
 from hotline.models import Ticket
+from hotline.settings import current_settings
 from tests.web.helpers import ensure_user
 
 SHEET = (
@@ -79,7 +80,7 @@ def test_a_street_office_day(site, tmp_path):
     late.next_visit_due_at = datetime.now(UTC) - timedelta(days=3)
     late.next_escalation_at = datetime.now(UTC) - timedelta(days=3)
     db.session.commit()
-    chase_overdue(datetime.now(UTC))
+    chase_overdue(datetime.now(UTC), tz=current_settings().timezone)
     desk.goto("/supervisor/")
     queue = desk.locator("#overdue-queue")
     assert late.number in queue.inner_text() and "走访" in queue.inner_text()

@@ -24,6 +24,7 @@ from hotline.extensions import db
 from hotline.models import Message
 from hotline.notify.services import SWEEP_GRACE, sweep_outbox
 from hotline.queues import NOTIFICATIONS, get_redis
+from hotline.settings import current_settings
 from tests.conftest import ROOT
 from tests.factories_chaser import (
     HEAD,
@@ -72,7 +73,7 @@ def sends_per_message(messages: list[Message], log_path) -> dict[int, int]:
 def test_worker_killed_mid_send_the_message_still_goes_once(app, make_user, service_env, run_worker, tmp_path):
     ident = make_ticket(DISPATCHED).assignments[0].id  # before any contact exists: no dispatch SMS
     set_contacts(make_user)
-    assert dict(chase_overdue(T0).fired) == {0: 1}
+    assert dict(chase_overdue(T0, tz=current_settings().timezone).fired) == {0: 1}
     (message,) = chase_messages(ident)
     assert message.to == LIAISON and Queue(NOTIFICATIONS, connection=get_redis()).count == 1
 
@@ -134,7 +135,7 @@ def test_redis_down_during_a_chase_nothing_is_lost(app, make_user, base_config, 
     # The same through the service, in an app whose Redis is gone.
     broken = create_app(dict(base_config, REDIS_URL=CLOSED_PORT))
     with broken.app_context():
-        assert dict(chase_overdue(T2).fired) == {2: 3}
+        assert dict(chase_overdue(T2, tz=current_settings().timezone).fired) == {2: 3}
         db.session.remove()
 
     messages = [m for ident in idents for m in chase_messages(ident)]
@@ -163,7 +164,7 @@ def test_job_logs_carry_the_job_id_and_no_personal_data(app, make_user, run_work
 
     ident = make_ticket(DISPATCHED).assignments[0].id
     set_contacts(make_user)
-    chase_overdue(T1)
+    chase_overdue(T1, tz=current_settings().timezone)
     job_ids = Queue(NOTIFICATIONS, connection=get_redis()).job_ids
     assert len(job_ids) == 2
     result = run_worker(extra_env=dict(TWILIO_ENV, CHASER_TWILIO_LOG=str(tmp_path / "twilio.jsonl")))

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import current_app
 
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Message
 from hotline.notify.outbox import enqueue_send
+from hotline.notify.senders import get_sender
 from hotline.notify.services import SendLater, send_message, sweep_outbox, update_delivery_status
 from hotline.queues import NOTIFICATIONS, get_queue
+from hotline.settings import current_settings
+from hotline.settings import install as install_settings
 from tests.factories_dispatch import messages, ticket_body
 from tests.fakes_twilio import FakeTwilio
 
@@ -26,6 +30,7 @@ def twilio(app, tmp_path, monkeypatch) -> FakeTwilio:
         monkeypatch.setenv(name, value)
     app.config.update(fake.config)
     app.config["HOTLINE_SMS_RETRY_INTERVALS"] = [0, 0, 0, 0]  # jobs enqueued here retry at once
+    install_settings(app)
     return fake
 
 
@@ -87,7 +92,10 @@ def test_the_send_job_run_twice_sends_once(app, login, liaisons, run_worker, twi
     assert result.returncode == 0, result.stderr[-3000:]
     assert reload(message_id).status == "sent" and reload(message_id).attempts == 1
     assert len(twilio.requests()) == 1
-    assert send_message(message_id, datetime.now(UTC)) == "already sent"
+    assert (
+        send_message(message_id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
+        == "already sent"
+    )
     assert len(twilio.requests()) == 1
 
 
@@ -132,25 +140,39 @@ def test_transient_failures_end_failed_after_the_last_retry(app, login, liaisons
 
 def test_a_row_waiting_for_its_retry_is_not_swept(app, login, liaisons, twilio):
     app.config["HOTLINE_SMS_RETRY_INTERVALS"] = [120]
+    install_settings(app)
     twilio.script({"status": 502})
     ticket = login("operator").post("/api/v1/tickets", json=ticket_body(location={"street": "zhengcha"})).json
     (message,) = messages(ticket_id=ticket["id"])
     get_queue(NOTIFICATIONS).empty()
     now = datetime.now(UTC)
     with pytest.raises(SendLater):
-        send_message(message.id, now)
+        send_message(message.id, now, settings=current_settings(), sender=get_sender(current_app))
     assert reload(message.id).claimed_until == now + timedelta(seconds=120)
     assert sweep_outbox(now + timedelta(seconds=90)) == 0  # its RQ retry is still due
     assert sweep_outbox(now + timedelta(seconds=121)) == 1  # the retry got lost: the sweep takes over
-    assert send_message(message.id, now + timedelta(seconds=121)) == "sent"
-    assert send_message(message.id, now + timedelta(seconds=122)) == "already sent"
+    assert (
+        send_message(
+            message.id, now + timedelta(seconds=121), settings=current_settings(), sender=get_sender(current_app)
+        )
+        == "sent"
+    )
+    assert (
+        send_message(
+            message.id, now + timedelta(seconds=122), settings=current_settings(), sender=get_sender(current_app)
+        )
+        == "already sent"
+    )
     assert len(twilio.requests()) == 2
 
 
 def test_delivery_callbacks_never_move_a_message_back(app, login, liaisons, twilio):
     ticket = login("operator").post("/api/v1/tickets", json=ticket_body(location={"street": "zhengcha"})).json
     (message,) = messages(ticket_id=ticket["id"])
-    assert send_message(message.id, datetime.now(UTC)) == "sent"
+    assert (
+        send_message(message.id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
+        == "sent"
+    )
     sid = reload(message.id).provider_sid
     assert update_delivery_status(sid, "delivered").status == "delivered"
     assert update_delivery_status(sid, "sent").status == "delivered"  # late and out of order

@@ -41,10 +41,17 @@ def test_healthz(client):
 def test_test_message_is_sent_once_even_if_job_runs_twice(app, login):
     from datetime import UTC, datetime
 
+    from flask import current_app
+
+    from hotline.notify.senders import get_sender
     from hotline.notify.services import send_message
+    from hotline.settings import current_settings
 
     admin = login("admin")
     ident = admin.post("/api/v1/messages/test", json={"to": "+8613800000111"}).json["id"]
-    assert send_message(ident, datetime.now(UTC)) == "sent"
-    assert send_message(ident, datetime.now(UTC)) == "already sent"
+    assert send_message(ident, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app)) == "sent"
+    assert (
+        send_message(ident, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
+        == "already sent"
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1

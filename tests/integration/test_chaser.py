@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from hotline.escalation.chaser import chase_overdue, send_daily_digest
 from hotline.extensions import db
 from hotline.models import DigestRun, Message, Ticket, TicketEvent
+from hotline.notify.senders import get_sender
 from hotline.notify.services import send_message
+from hotline.settings import current_settings
 from hotline.tickets.calendar import next_local_time
 from tests.conftest import ROOT
 from tests.factories_chaser import (
@@ -92,22 +95,24 @@ def test_each_rung_fires_at_its_time_nothing_before_nothing_twice(app, make_user
 
     for at, level, phones in LADDER:
         before = len(chase_messages(ident))
-        assert fired_total(chase_overdue(at - SECOND)) == 0, f"level {level} fired early"
+        assert fired_total(chase_overdue(at - SECOND, tz=current_settings().timezone)) == 0, (
+            f"level {level} fired early"
+        )
         assert len(chase_messages(ident)) == before
-        result = chase_overdue(at)
+        result = chase_overdue(at, tz=current_settings().timezone)
         assert dict(result.fired) == {level: 1}
         new = chase_messages(ident)[before:]
         assert sorted(m.to for m in new) == sorted(phones)
         assert all(m.kind == ("reminder" if level == 0 else "escalation") for m in new)
         assert assignment(ident).escalation_level == level
         for again in (at, at + SECOND, at + timedelta(minutes=30)):
-            assert fired_total(chase_overdue(again)) == 0
+            assert fired_total(chase_overdue(again, tz=current_settings().timezone)) == 0
         assert len(chase_messages(ident)) == before + len(phones)
 
     assert steps(ident) == [("sign", 0), ("sign", 1), ("sign", 2), ("sign", 3)]
     final = assignment(ident)
     assert final.next_escalation_at is None and final.escalation_level == 3
-    assert fired_total(chase_overdue(T3 + timedelta(days=60))) == 0
+    assert fired_total(chase_overdue(T3 + timedelta(days=60), tz=current_settings().timezone)) == 0
     # Escalation never changes the ticket's status; each step is an event.
     assert db.session.get(Ticket, ticket_id).status == "dispatched"
     actions = db.session.scalars(
@@ -151,11 +156,11 @@ def test_cli_pass_and_service_pass_share_the_steps(app, make_user, flask_cli, ru
 
     again = flask_cli("hotline", "chase-overdue", "--at", T1.isoformat())
     assert again.returncode == 0 and "0 reminders, no escalations" in again.stdout
-    assert fired_total(chase_overdue(T1 + timedelta(minutes=5))) == 0
+    assert fired_total(chase_overdue(T1 + timedelta(minutes=5), tz=current_settings().timezone)) == 0
     # A local time without an offset is HOTLINE_TIMEZONE time.
     level2 = flask_cli("hotline", "chase-overdue", "--at", "2026-03-11T14:00:00")
     assert "level 2: 1" in level2.stdout, level2.stdout + level2.stderr[-2000:]
-    assert fired_total(chase_overdue(T2)) == 0
+    assert fired_total(chase_overdue(T2, tz=current_settings().timezone)) == 0
     assert steps(ident) == [("sign", 1), ("sign", 2)]
 
     bad = flask_cli("hotline", "chase-overdue", "--at", "yesterday")
@@ -173,15 +178,18 @@ def test_signing_for_switches_to_the_feedback_deadline(app, make_user):
 
     set_contacts(make_user)
     ident = make_ticket(DISPATCHED).assignments[0].id
-    assert dict(chase_overdue(T0).fired) == {0: 1}
+    assert dict(chase_overdue(T0, tz=current_settings().timezone).fired) == {0: 1}
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
-    accept_assignment(ident, actor=liaison, now=T0 + timedelta(hours=1))
+    accept_assignment(ident, actor=liaison, now=T0 + timedelta(hours=1), settings=current_settings())
     row = assignment(ident)
     # Feedback due Mon 16 Mar 14:00 (5 working days); 75% of its 168-hour window: Sat 14 Mar 20:00.
     assert row.feedback_due_at == local("2026-03-16 14:00")
     assert row.next_escalation_at == local("2026-03-14 20:00")
-    assert fired_total(chase_overdue(T1)) == 0 and fired_total(chase_overdue(T3)) == 0
-    assert dict(chase_overdue(local("2026-03-16 14:00")).fired) == {1: 1}
+    assert (
+        fired_total(chase_overdue(T1, tz=current_settings().timezone)) == 0
+        and fired_total(chase_overdue(T3, tz=current_settings().timezone)) == 0
+    )
+    assert dict(chase_overdue(local("2026-03-16 14:00"), tz=current_settings().timezone).fired) == {1: 1}
     assert steps(ident) == [("sign", 0), ("feedback", 1)]
 
 
@@ -192,16 +200,20 @@ def test_an_approved_extension_restarts_the_ladder(app, make_user, client, login
     ident = make_ticket(DISPATCHED).assignments[0].id
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
     supervisor = make_user("sup-ext", "supervisor")
-    accept_assignment(ident, actor=liaison, now=DISPATCHED + timedelta(hours=1))
+    accept_assignment(ident, actor=liaison, now=DISPATCHED + timedelta(hours=1), settings=current_settings())
     due = local("2026-03-16 14:00")
-    extension = request_extension(ident, 3, "需要协调多个部门", actor=liaison, now=due - timedelta(days=1))
+    extension = request_extension(
+        ident, 3, "需要协调多个部门", actor=liaison, now=due - timedelta(days=1), settings=current_settings()
+    )
     extension_id = extension.id
-    assert dict(chase_overdue(due).fired) == {1: 1}  # late: level 1 for the first deadline
+    assert dict(chase_overdue(due, tz=current_settings().timezone).fired) == {
+        1: 1
+    }  # late: level 1 for the first deadline
     api = login("supervisor")
     item = api.get(f"/api/v1/overdue?at={(due + timedelta(hours=1)).isoformat()}".replace("+", "%2B")).json["items"][0]
     assert (item["assignment_id"], item["escalation_level"], item["kind"]) == (ident, 1, "feedback")
 
-    approve_extension(extension_id, actor=supervisor, now=due + timedelta(hours=1))
+    approve_extension(extension_id, actor=supervisor, now=due + timedelta(hours=1), settings=current_settings())
     row = assignment(ident)
     new_due = local("2026-03-19 14:00")  # three working days later
     assert row.feedback_due_at == new_due
@@ -211,11 +223,13 @@ def test_an_approved_extension_restarts_the_ladder(app, make_user, client, login
     assert (
         api.get("/api/v1/overdue?at=" + (due + timedelta(hours=2)).isoformat().replace("+", "%2B")).json["items"] == []
     )
-    assert fired_total(chase_overdue(due + timedelta(hours=2))) == 0
-    assert dict(chase_overdue(local("2026-03-17 09:00")).fired) == {0: 1}
+    assert fired_total(chase_overdue(due + timedelta(hours=2), tz=current_settings().timezone)) == 0
+    assert dict(chase_overdue(local("2026-03-17 09:00"), tz=current_settings().timezone).fired) == {0: 1}
     assert assignment(ident).next_escalation_at == new_due
-    assert fired_total(chase_overdue(local("2026-03-17 14:00"))) == 0  # old level 2 time: nothing
-    assert dict(chase_overdue(new_due).fired) == {1: 1}
+    assert (
+        fired_total(chase_overdue(local("2026-03-17 14:00"), tz=current_settings().timezone)) == 0
+    )  # old level 2 time: nothing
+    assert dict(chase_overdue(new_due, tz=current_settings().timezone).fired) == {1: 1}
     assert [s for s in steps(ident)] == [("feedback", 1), ("feedback", 0), ("feedback", 1)]
     item = api.get("/api/v1/overdue?at=" + (new_due + timedelta(hours=1)).isoformat().replace("+", "%2B")).json[
         "items"
@@ -230,7 +244,7 @@ def test_quiet_hours_hold_ordinary_messages_until_seven_emergencies_go_now(app, 
     urgent = make_ticket(night - timedelta(hours=3), urgency="urgent").assignments[0].id  # sign due 22:00
     emergency = make_ticket(night - timedelta(hours=1), urgency="emergency").assignments[0].id  # sign due 22:30
 
-    result = chase_overdue(night)
+    result = chase_overdue(night, tz=current_settings().timezone)
     assert dict(result.fired) == {1: 2} and result.deferred == 2
     seven = next_local_time(night, "07:00", "Asia/Shanghai")
     held, loud = chase_messages(urgent), chase_messages(emergency)
@@ -244,8 +258,11 @@ def test_quiet_hours_hold_ordinary_messages_until_seven_emergencies_go_now(app, 
     assert all(db.session.get(Message, m.id).status == "queued" for m in held)
     # At 07:00 the held messages go (the same send service the worker runs).
     for message in held:
-        assert send_message(message.id, seven - SECOND) == "deferred"
-        assert send_message(message.id, seven) == "sent"
+        assert (
+            send_message(message.id, seven - SECOND, settings=current_settings(), sender=get_sender(current_app))
+            == "deferred"
+        )
+        assert send_message(message.id, seven, settings=current_settings(), sender=get_sender(current_app)) == "sent"
 
 
 def test_daily_digest_once_per_local_day(app, make_user):
@@ -254,17 +271,17 @@ def test_daily_digest_once_per_local_day(app, make_user):
     make_ticket(DISPATCHED)
     make_ticket(DISPATCHED, protection_type="education")  # education (lead) + jiangyuan street office
 
-    assert send_daily_digest(local("2026-03-11 07:29")) == 0
-    assert send_daily_digest(local("2026-03-11 07:30")) == 2
-    assert send_daily_digest(local("2026-03-11 07:31")) == 0
-    assert send_daily_digest(local("2026-03-11 21:00")) == 0
-    assert send_daily_digest(local("2026-03-11 23:00")) == 0
+    assert send_daily_digest(local("2026-03-11 07:29"), tz=current_settings().timezone) == 0
+    assert send_daily_digest(local("2026-03-11 07:30"), tz=current_settings().timezone) == 2
+    assert send_daily_digest(local("2026-03-11 07:31"), tz=current_settings().timezone) == 0
+    assert send_daily_digest(local("2026-03-11 21:00"), tz=current_settings().timezone) == 0
+    assert send_daily_digest(local("2026-03-11 23:00"), tz=current_settings().timezone) == 0
     digests = db.session.scalars(sa.select(Message).filter_by(kind="digest")).all()
     assert sorted(m.to for m in digests) == sorted([SUPERVISOR, "+8613800000199"])
     body = digests[0].body
     assert "3月11日" in body and "共3件" in body and "区公安局1件" in body and "区教育局1件" in body
     assert CHILD_NAME not in body
-    assert send_daily_digest(local("2026-03-12 07:35")) == 2
+    assert send_daily_digest(local("2026-03-12 07:35"), tz=current_settings().timezone) == 2
     assert [r.day.isoformat() for r in db.session.scalars(sa.select(DigestRun).order_by(DigestRun.day))] == [
         "2026-03-11",
         "2026-03-12",
@@ -322,7 +339,7 @@ def test_a_row_locked_by_another_chaser_is_skipped_not_waited_for(app, make_user
     try:
         assert locked.wait(30)
         db.session.execute(sa.text("SET lock_timeout = '10s'"))  # a wait would fail, not hang
-        result = chase_overdue(T1)
+        result = chase_overdue(T1, tz=current_settings().timezone)
         assert dict(result.fired) == {1: 1} and result.looked == 1
         assert steps(first) == [] and steps(second) == [("sign", 1)]
     finally:
@@ -330,7 +347,7 @@ def test_a_row_locked_by_another_chaser_is_skipped_not_waited_for(app, make_user
         holder.join(30)
         other.dispose()
     assert done.is_set()
-    assert dict(chase_overdue(T1).fired) == {1: 1}
+    assert dict(chase_overdue(T1, tz=current_settings().timezone).fired) == {1: 1}
     assert steps(first) == [("sign", 1)] and steps(second) == [("sign", 1)]
 
 
@@ -341,12 +358,14 @@ def test_returned_and_completed_assignments_are_not_chased(app, make_user):
     ident = make_ticket(DISPATCHED).assignments[0].id
     liaison = make_user("liaison-ps", "liaison", bureau="public_security")
     operator = make_user("op-1", "operator")
-    request_return(ident, "不属于本部门职责", actor=liaison, now=DISPATCHED + timedelta(hours=1))
+    request_return(
+        ident, "不属于本部门职责", actor=liaison, now=DISPATCHED + timedelta(hours=1), settings=current_settings()
+    )
     # The clock keeps running while the center decides.
-    assert dict(chase_overdue(T1).fired) == {1: 1}
-    approve_return(ident, actor=operator, now=T1 + timedelta(hours=1))
+    assert dict(chase_overdue(T1, tz=current_settings().timezone).fired) == {1: 1}
+    approve_return(ident, actor=operator, now=T1 + timedelta(hours=1), settings=current_settings())
     assert assignment(ident).next_escalation_at is None
-    assert fired_total(chase_overdue(T3)) == 0
+    assert fired_total(chase_overdue(T3, tz=current_settings().timezone)) == 0
     assert steps(ident) == [("sign", 1)]
 
 

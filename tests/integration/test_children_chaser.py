@@ -20,6 +20,7 @@ from hotline.escalation.overdue import overdue_queue
 from hotline.extensions import db
 from hotline.models import Message
 from hotline.notify.contacts import set_department_contacts
+from hotline.settings import current_settings
 from tests.factories_chaser import HEAD, LEADING_GROUP, LIAISON, SUPERVISOR, local
 
 OPENED = local("2026-03-02 10:00")
@@ -43,7 +44,7 @@ def child(app, make_user):
         "risk": "high",
         "guardians": [],
     }
-    return services.create_file(data, actor=operator, now=OPENED).id
+    return services.create_file(data, actor=operator, now=OPENED, settings=current_settings()).id
 
 
 def chase_sms() -> list[Message]:
@@ -57,21 +58,21 @@ def test_the_file_is_first_looked_at_when_its_reminder_falls_due(child):
 
 
 def test_each_rung_fires_once_to_the_street_office_then_up_the_ladder(child):
-    assert chase_overdue(REMINDER - MINUTE).visits.messages == 0
-    result = chase_overdue(REMINDER + MINUTE)
+    assert chase_overdue(REMINDER - MINUTE, tz=current_settings().timezone).visits.messages == 0
+    result = chase_overdue(REMINDER + MINUTE, tz=current_settings().timezone)
     assert result.visits.fired[0] == 1
     sms = chase_sms()
     assert [(m.to, m.kind) for m in sms] == [(LIAISON, "reminder")]
     assert "ZX2026-" in sms[0].body and NAME not in sms[0].body and ADDRESS not in sms[0].body
-    assert chase_overdue(REMINDER + 2 * MINUTE).visits.messages == 0  # once per level
+    assert chase_overdue(REMINDER + 2 * MINUTE, tz=current_settings().timezone).visits.messages == 0  # once per level
 
-    chase_overdue(DUE + MINUTE)
+    chase_overdue(DUE + MINUTE, tz=current_settings().timezone)
     level1 = chase_sms()[1:]
     assert {(m.to, m.kind) for m in level1} == {(LIAISON, "escalation"), (HEAD, "escalation")}
     assert overdue_queue(DUE + MINUTE)["items"][0]["escalation_level"] == 1
-    chase_overdue(LEVEL2 + MINUTE)
-    chase_overdue(LEVEL3 + MINUTE)
-    chase_overdue(LEVEL3 + 2 * MINUTE)
+    chase_overdue(LEVEL2 + MINUTE, tz=current_settings().timezone)
+    chase_overdue(LEVEL3 + MINUTE, tz=current_settings().timezone)
+    chase_overdue(LEVEL3 + 2 * MINUTE, tz=current_settings().timezone)
     tos = [m.to for m in chase_sms()]
     assert tos.count(SUPERVISOR) == 1 and tos.count(LEADING_GROUP) == 1 and tos.count(LIAISON) == 2
     assert all(NAME not in m.body and ADDRESS not in m.body for m in chase_sms())
@@ -83,32 +84,36 @@ def test_each_rung_fires_once_to_the_street_office_then_up_the_ladder(child):
 
 
 def test_a_rung_in_quiet_hours_waits_for_the_morning(child):
-    chase_overdue(local("2026-03-09 23:30"))  # level 1 is due; the reminder is skipped
+    chase_overdue(local("2026-03-09 23:30"), tz=current_settings().timezone)  # level 1 is due; the reminder is skipped
     sms = chase_sms()
     assert sms and all(m.not_before == local("2026-03-10 07:00") for m in sms)
     assert all(m.kind == "escalation" for m in sms)
 
 
 def test_a_visit_starts_a_new_deadline_and_the_old_one_stops(child, make_user):
-    chase_overdue(DUE + MINUTE)
+    chase_overdue(DUE + MINUTE, tz=current_settings().timezone)
     liaison = make_user("li", "liaison", bureau="street:jiangyuan")
     visited = DUE + timedelta(hours=2)
     services.record_visit(
-        child, {"visited_at": visited, "kind": "home", "findings": "在家", "services": []}, actor=liaison, now=visited
+        child,
+        {"visited_at": visited, "kind": "home", "findings": "在家", "services": []},
+        actor=liaison,
+        now=visited,
+        settings=current_settings(),
     )
     row = db.session.get(ChildFile, child)
     assert row.next_visit_due_at == visited + timedelta(days=7)
     assert row.escalation_level == 0
     before = len(chase_sms())
-    chase_overdue(LEVEL2 + MINUTE)  # the old deadline's level 2 never fires
+    chase_overdue(LEVEL2 + MINUTE, tz=current_settings().timezone)  # the old deadline's level 2 never fires
     assert len(chase_sms()) == before
     assert overdue_queue(LEVEL2 + MINUTE)["items"] == []
 
 
 def test_a_closed_file_is_not_chased(child, make_user):
     operator = make_user("op2", "operator")
-    services.close_file(child, "迁出", actor=operator, now=OPENED + timedelta(days=1))
-    chase_overdue(LEVEL3 + MINUTE)
+    services.close_file(child, "迁出", actor=operator, now=OPENED + timedelta(days=1), settings=current_settings())
+    chase_overdue(LEVEL3 + MINUTE, tz=current_settings().timezone)
     assert chase_sms() == []
 
 

@@ -12,6 +12,7 @@ from hotline.children.models import ChildEvent, ChildFile, Visit
 from hotline.children.retention import pseudonymise_closed_files
 from hotline.extensions import db
 from hotline.reporting.monthly import monthly_report
+from hotline.settings import current_settings
 from tests.factories_chaser import local
 
 OPENED = local("2022-03-01 10:00")
@@ -30,15 +31,16 @@ def make_file(make_user, name="孙小美", close=True):
         "risk": "high",
         "guardians": [{"name": "孙奶奶", "relation": "祖母", "phone": "+8613800001111"}],
     }
-    child = services.create_file(data, actor=operator, now=OPENED)
+    child = services.create_file(data, actor=operator, now=OPENED, settings=current_settings())
     services.record_visit(
         child.id,
         {"visited_at": OPENED + timedelta(days=3), "kind": "home", "findings": "奶奶身体不好", "services": []},
         actor=operator,
         now=OPENED + timedelta(days=3),
+        settings=current_settings(),
     )
     if close:
-        services.close_file(child.id, "随父母迁往外省", actor=operator, now=CLOSED)
+        services.close_file(child.id, "随父母迁往外省", actor=operator, now=CLOSED, settings=current_settings())
     return child.id
 
 

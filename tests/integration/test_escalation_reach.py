@@ -16,6 +16,7 @@ from hotline.escalation.overdue import overdue_queue
 from hotline.extensions import db
 from hotline.models import Message, TicketEvent
 from hotline.notify.contacts import set_department_contacts
+from hotline.settings import current_settings
 from hotline.setup.checks import setup_warnings
 from tests.factories_chaser import chase_messages, local, make_ticket
 
@@ -40,7 +41,7 @@ def test_level3_on_a_fresh_install_reaches_the_department_and_a_supervisor(app, 
     make_user("ps-liaison", "liaison", bureau="public_security", phone=LIAISON)
     make_user("sup", "supervisor", phone=SUPERVISOR)
     ident = make_ticket(DISPATCHED).assignments[0].id
-    result = chase_overdue(LEVEL3)  # every rung is due at once: only the highest fires
+    result = chase_overdue(LEVEL3, tz=current_settings().timezone)  # every rung is due at once: only the highest fires
     assert dict(result.fired) == {3: 1} and result.unreachable == 0
     assert {m.to for m in chase_messages(ident)} == {LIAISON, SUPERVISOR}
     event = _events("escalation.level3")[-1]
@@ -55,21 +56,21 @@ def test_the_centers_contacts_come_before_supervisors(app, make_user):
     make_user("sup", "supervisor", phone=SUPERVISOR)
     set_department_contacts("protection_center", liaison_phones=[CENTER_DESK])
     ident = make_ticket(DISPATCHED).assignments[0].id
-    chase_overdue(LEVEL3)
+    chase_overdue(LEVEL3, tz=current_settings().timezone)
     assert {m.to for m in chase_messages(ident)} == {CENTER_DESK}
     assert _events("escalation.level3")[-1].data["reached"] == ["center_office"]
 
 
 def test_nobody_reached_is_recorded_and_shown_not_hidden(app):
     ident = make_ticket(DISPATCHED).assignments[0].id
-    result = chase_overdue(LEVEL3)
+    result = chase_overdue(LEVEL3, tz=current_settings().timezone)
     assert dict(result.fired) == {3: 1} and result.unreachable == 1
     assert chase_messages(ident) == []
     event = _events("escalation.level3")[-1]
     assert event.data["recipients"] == 0 and event.data["reached"] == []
     [item] = overdue_queue(LEVEL3)["items"]
     assert item["escalation_recipients"] == 0
-    codes = {w["code"] for w in setup_warnings(datetime.now(UTC))}
+    codes = {w["code"] for w in setup_warnings(datetime.now(UTC), settings=current_settings())}
     assert "escalation_rung_reaches_nobody" in codes
 
 

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from hotline.children import services as files
 from hotline.extensions import db
 from hotline.intake.tickets import create_ticket
+from hotline.settings import current_settings
 from tests.factories_chaser import local
 
 NOVEMBER, OCTOBER = local("2026-11-10 10:00"), local("2026-10-12 10:00")
@@ -23,7 +24,7 @@ def ticket(when, kind="education", street="jiangyuan", actor=None):
         "protection_types": [kind],
         "urgency": "normal",
     }
-    return create_ticket(data, channel="phone", actor=actor, now=when)[0]
+    return create_ticket(data, channel="phone", actor=actor, now=when, settings=current_settings())[0]
 
 
 @pytest.fixture
@@ -39,25 +40,47 @@ def month(app, make_user):
     db.session.commit()
     base = {"street": "jiangyuan", "guardians": []}
     a = files.create_file(
-        base | {"name": "甲", "situations": ["left_behind", "poor_family"], "risk": "high"}, actor=operator, now=OCTOBER
+        base | {"name": "甲", "situations": ["left_behind", "poor_family"], "risk": "high"},
+        actor=operator,
+        now=OCTOBER,
+        settings=current_settings(),
     )
     b = files.create_file(
-        base | {"name": "乙", "situations": ["disabled"], "risk": "high"}, actor=operator, now=NOVEMBER
+        base | {"name": "乙", "situations": ["disabled"], "risk": "high"},
+        actor=operator,
+        now=NOVEMBER,
+        settings=current_settings(),
     )
     # a: due 19 Oct, visited late on 21 Oct; next due 28 Oct, still open (late) in November? no: due in October.
     visit = {"kind": "home", "findings": "ok", "services": []}
     files.record_visit(
-        a.id, visit | {"visited_at": local("2026-10-21 09:00")}, actor=liaison, now=local("2026-10-21 09:00")
+        a.id,
+        visit | {"visited_at": local("2026-10-21 09:00")},
+        actor=liaison,
+        now=local("2026-10-21 09:00"),
+        settings=current_settings(),
     )
     files.record_visit(
-        a.id, visit | {"visited_at": local("2026-10-27 09:00")}, actor=liaison, now=local("2026-10-27 09:00")
+        a.id,
+        visit | {"visited_at": local("2026-10-27 09:00")},
+        actor=liaison,
+        now=local("2026-10-27 09:00"),
+        settings=current_settings(),
     )
     # a's next due 3 Nov: visited on time 2 Nov; then due 9 Nov, visited late 12 Nov; next due 19 Nov open.
     files.record_visit(
-        a.id, visit | {"visited_at": local("2026-11-02 09:00")}, actor=liaison, now=local("2026-11-02 09:00")
+        a.id,
+        visit | {"visited_at": local("2026-11-02 09:00")},
+        actor=liaison,
+        now=local("2026-11-02 09:00"),
+        settings=current_settings(),
     )
     files.record_visit(
-        a.id, visit | {"visited_at": local("2026-11-12 09:00")}, actor=liaison, now=local("2026-11-12 09:00")
+        a.id,
+        visit | {"visited_at": local("2026-11-12 09:00")},
+        actor=liaison,
+        now=local("2026-11-12 09:00"),
+        settings=current_settings(),
     )
     # b: opened 10 Nov, due 17 Nov, never visited.
     return a, b

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.extensions import db
+from hotline.intake.recordings import twilio_client
 from hotline.models import Attachment, Call, Feedback, Note, Ticket, TicketEvent, User
 from hotline.retention.services import REMOVED, run_retention, summary_line
 from tests.factories import make_ticket, user
@@ -162,11 +163,11 @@ def test_a_failed_recording_delete_leaves_that_ticket_whole_and_a_rerun_finishes
     other = closed_ticket(LONG_AGO + timedelta(days=2))
     before = snapshot(failing.id)
     fake.script({"status": 500})
-    summary = run_retention(AT)
+    summary = run_retention(AT, days=1095, recordings=twilio_client(app))
     assert (summary["tickets"], summary["failed"]) == (1, 1)
     assert snapshot(failing.id) == before  # untouched: its transaction was rolled back
     assert snapshot(other.id)["personal"] == (None,) * 6
-    summary = run_retention(AT)  # the script is used up: Twilio answers now
+    summary = run_retention(AT, days=1095, recordings=twilio_client(app))  # the script is used up: Twilio answers now
     assert (summary["tickets"], summary["failed"], summary["recordings"]) == (1, 0, 1)
     assert snapshot(failing.id)["personal"] == (None,) * 6
     assert "pseudonymised 1 tickets" in summary_line(summary)

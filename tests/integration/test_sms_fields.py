@@ -22,6 +22,7 @@ from hotline.models import Message, Ticket
 from hotline.notify import templates
 from hotline.notify.contacts import set_department_contacts
 from hotline.reference.services import current_reference
+from hotline.settings import current_settings
 from hotline.tickets.calendar import due_at
 from hotline.tracking.services import (
     accept_assignment,
@@ -59,19 +60,32 @@ def test_one_ticket_reads_the_same_in_every_sms_and_a_reopen_keeps_the_rules_dea
         now=start,
     )
 
-    ticket, _ = create_ticket(ticket_body(urgency="urgent"), channel="phone", actor=operator, now=start)
+    ticket, _ = create_ticket(
+        ticket_body(urgency="urgent"), channel="phone", actor=operator, now=start, settings=current_settings()
+    )
     assignment = ticket.assignments[0]
     assert assignment.sign_due_at == start + timedelta(hours=4)
     assert assignment.feedback_due_at == start + timedelta(days=3)
 
-    chase_overdue(start + timedelta(hours=5))  # the sign-for is late: the ladder's first escalation
-    accept_assignment(assignment.id, actor=liaison, now=start + timedelta(hours=6))
-    extension = request_extension(assignment.id, 2, "需协调民政低保", actor=liaison, now=start + timedelta(hours=7))
-    approve_extension(extension.id, actor=supervisor, now=start + timedelta(hours=8))
-    add_feedback(assignment.id, "已上门核实并落实救助", True, actor=liaison, now=start + timedelta(hours=9))
-    close_ticket(ticket.id, "办结", actor=supervisor, now=start + timedelta(hours=10))
+    chase_overdue(
+        start + timedelta(hours=5), tz=current_settings().timezone
+    )  # the sign-for is late: the ladder's first escalation
+    accept_assignment(assignment.id, actor=liaison, now=start + timedelta(hours=6), settings=current_settings())
+    extension = request_extension(
+        assignment.id, 2, "需协调民政低保", actor=liaison, now=start + timedelta(hours=7), settings=current_settings()
+    )
+    approve_extension(extension.id, actor=supervisor, now=start + timedelta(hours=8), settings=current_settings())
+    add_feedback(
+        assignment.id,
+        "已上门核实并落实救助",
+        True,
+        actor=liaison,
+        now=start + timedelta(hours=9),
+        settings=current_settings(),
+    )
+    close_ticket(ticket.id, "办结", actor=supervisor, now=start + timedelta(hours=10), settings=current_settings())
     reopened_at = start + timedelta(days=1)
-    reopen_ticket(ticket.id, "回访发现问题仍在", actor=supervisor, now=reopened_at)
+    reopen_ticket(ticket.id, "回访发现问题仍在", actor=supervisor, now=reopened_at, settings=current_settings())
 
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
@@ -114,7 +128,9 @@ def test_an_emergency_reads_the_same_in_the_duty_alert_and_the_dispatch_sms(app,
     operator = make_user("op", "operator")
     set_department_contacts("civil_affairs", liaison_phones=["+8613800000001"])
     start = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
-    ticket, _ = create_ticket(ticket_body(urgency="emergency"), channel="phone", actor=operator, now=start)
+    ticket, _ = create_ticket(
+        ticket_body(urgency="emergency"), channel="phone", actor=operator, now=start, settings=current_settings()
+    )
     rows = list(db.session.scalars(sa.select(Message).filter_by(ticket_id=ticket.id).order_by(Message.id)))
     assert {row.kind for row in rows} >= {"alert", "dispatch"}
     for row in rows:

@@ -53,6 +53,7 @@ import pytest
 
 from hotline.dispatch.services import dispatch_ticket
 from hotline.reporting.stats import compute_stats
+from hotline.settings import current_settings
 from hotline.tracking import services
 from tests.factories import make_ticket
 
@@ -77,49 +78,53 @@ def history(app, make_user):
 
     t1 = make_ticket([("civil_affairs", "lead"), ("street:jiangyuan", "assist")], at=at(2, 9))
     t1_ca, t1_st = t1.assignments
-    s.accept_assignment(t1_ca.id, actor=ca, now=at(2, 15))
-    s.add_feedback(t1_ca.id, "已救助", True, actor=ca, now=at(6, 10))
-    s.accept_assignment(t1_st.id, actor=st, now=at(3, 10))
-    s.add_feedback(t1_st.id, "已探访", True, actor=st, now=at(10, 10))
+    s.accept_assignment(t1_ca.id, actor=ca, now=at(2, 15), settings=current_settings())
+    s.add_feedback(t1_ca.id, "已救助", True, actor=ca, now=at(6, 10), settings=current_settings())
+    s.accept_assignment(t1_st.id, actor=st, now=at(3, 10), settings=current_settings())
+    s.add_feedback(t1_st.id, "已探访", True, actor=st, now=at(10, 10), settings=current_settings())
     assert t1.status == "awaiting_verification"
-    s.close_ticket(t1.id, "办结", actor=sup, now=at(10, 11))
-    s.revisit_ticket(t1.id, "satisfied", None, actor=op, now=at(11, 10))
+    s.close_ticket(t1.id, "办结", actor=sup, now=at(10, 11), settings=current_settings())
+    s.revisit_ticket(t1.id, "satisfied", None, actor=op, now=at(11, 10), settings=current_settings())
 
     t2 = make_ticket([("civil_affairs", "lead")], at=at(3, 9))
     t2_ca = t2.assignments[0]
-    s.request_return(t2_ca.id, "不属于本局", actor=ca, now=at(3, 10))
-    s.approve_return(t2_ca.id, actor=sup, now=at(3, 11))
+    s.request_return(t2_ca.id, "不属于本局", actor=ca, now=at(3, 10), settings=current_settings())
+    s.approve_return(t2_ca.id, actor=sup, now=at(3, 11), settings=current_settings())
     assert t2.status == "new"
-    dispatch_ticket(t2.id, [{"bureau": "education", "role": "lead"}], actor=op, now=at(3, 12))
+    dispatch_ticket(
+        t2.id, [{"bureau": "education", "role": "lead"}], actor=op, now=at(3, 12), settings=current_settings()
+    )
     t2_ed = next(a for a in t2.assignments if a.bureau == "education")
     assert t2_ed.feedback_due_at == at(10, 12)
-    s.accept_assignment(t2_ed.id, actor=ed, now=at(4, 11))
-    ext = s.request_extension(t2_ed.id, 2, "需协调", actor=ed, now=at(9, 10))
-    s.approve_extension(ext.id, actor=sup, now=at(9, 11))
+    s.accept_assignment(t2_ed.id, actor=ed, now=at(4, 11), settings=current_settings())
+    ext = s.request_extension(t2_ed.id, 2, "需协调", actor=ed, now=at(9, 10), settings=current_settings())
+    s.approve_extension(ext.id, actor=sup, now=at(9, 11), settings=current_settings())
     assert t2_ed.feedback_due_at == at(12, 12)
-    s.add_feedback(t2_ed.id, "已劝返入学", True, actor=ed, now=at(11, 16))
-    s.close_ticket(t2.id, "办结", actor=sup, now=at(12, 9))
-    s.revisit_ticket(t2.id, "unsatisfied", "孩子仍未上学", actor=op, now=at(13, 10))
+    s.add_feedback(t2_ed.id, "已劝返入学", True, actor=ed, now=at(11, 16), settings=current_settings())
+    s.close_ticket(t2.id, "办结", actor=sup, now=at(12, 9), settings=current_settings())
+    s.revisit_ticket(t2.id, "unsatisfied", "孩子仍未上学", actor=op, now=at(13, 10), settings=current_settings())
     assert t2.status == "in_progress" and t2_ed.feedback_due_at == at(20, 10)
-    s.add_feedback(t2_ed.id, "已到校", True, actor=ed, now=at(19, 9))
-    s.close_ticket(t2.id, "办结", actor=sup, now=at(19, 10))
-    s.revisit_ticket(t2.id, "unreachable", None, actor=op, now=at(19, 15))
+    s.add_feedback(t2_ed.id, "已到校", True, actor=ed, now=at(19, 9), settings=current_settings())
+    s.close_ticket(t2.id, "办结", actor=sup, now=at(19, 10), settings=current_settings())
+    s.revisit_ticket(t2.id, "unreachable", None, actor=op, now=at(19, 15), settings=current_settings())
 
     make_ticket([("civil_affairs", "lead")], at=at(4, 9))  # T3
     make_ticket([("education", "lead")], at=at(20, 9))  # T4
 
     t5 = make_ticket([("civil_affairs", "lead"), ("education", "assist")], at=at(9, 9))
-    s.accept_assignment(t5.assignments[0].id, actor=ca, now=at(9, 10))
-    s.accept_assignment(t5.assignments[1].id, actor=ed, now=at(10, 10))
-    s.cancel_ticket(t5.id, "重复报告", actor=op, now=at(11, 9))
+    s.accept_assignment(t5.assignments[0].id, actor=ca, now=at(9, 10), settings=current_settings())
+    s.accept_assignment(t5.assignments[1].id, actor=ed, now=at(10, 10), settings=current_settings())
+    s.cancel_ticket(t5.id, "重复报告", actor=op, now=at(11, 9), settings=current_settings())
 
     t6 = make_ticket([("civil_affairs", "lead")], at=at(27, 9, month=2))
-    s.accept_assignment(t6.assignments[0].id, actor=ca, now=at(2, 9))
+    s.accept_assignment(t6.assignments[0].id, actor=ca, now=at(2, 9), settings=current_settings())
 
     t7 = make_ticket([("street:jiangyuan", "lead")], at=at(10, 9))
-    s.accept_assignment(t7.assignments[0].id, actor=st, now=at(10, 12))
-    ext = s.request_extension(t7.assignments[0].id, 3, "人手不足", actor=st, now=at(16, 10))
-    s.reject_extension(ext.id, actor=sup, now=at(16, 11), reason="请按期办理")
+    s.accept_assignment(t7.assignments[0].id, actor=st, now=at(10, 12), settings=current_settings())
+    ext = s.request_extension(
+        t7.assignments[0].id, 3, "人手不足", actor=st, now=at(16, 10), settings=current_settings()
+    )
+    s.reject_extension(ext.id, actor=sup, now=at(16, 11), reason="请按期办理", settings=current_settings())
 
 
 def figures(row: dict) -> dict[str, tuple[int, int]]:

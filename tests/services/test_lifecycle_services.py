@@ -16,6 +16,7 @@ from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.intake.tickets import create_ticket
 from hotline.models import Department, Ticket, TicketEvent, User
+from hotline.settings import current_settings
 from hotline.tickets.calendar import due_at
 from hotline.tickets.enums import AssignmentStatus, TicketStatus
 from hotline.tracking.services import (
@@ -54,7 +55,9 @@ def people(tx):
 
 
 def new_ticket(people, **overrides) -> Ticket:
-    ticket, _secret = create_ticket(ticket_body(**overrides), channel="phone", actor=people["operator"], now=NOW)
+    ticket, _secret = create_ticket(
+        ticket_body(**overrides), channel="phone", actor=people["operator"], now=NOW, settings=current_settings()
+    )
     return ticket
 
 
@@ -88,18 +91,29 @@ def test_the_whole_way_to_closed_and_back(people):
     for other in ticket.assignments:
         if other is not lead:
             approve_return(
-                request_return(other.id, "非本单位职责", actor=user("liaison", other.department.code), now=NOW).id,
+                request_return(
+                    other.id,
+                    "非本单位职责",
+                    actor=user("liaison", other.department.code),
+                    now=NOW,
+                    settings=current_settings(),
+                ).id,
                 actor=people["operator"],
                 now=NOW,
+                settings=current_settings(),
             )
-    accept_assignment(lead.id, actor=people["liaison"], now=NOW + timedelta(hours=1))
+    accept_assignment(lead.id, actor=people["liaison"], now=NOW + timedelta(hours=1), settings=current_settings())
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.IN_PROGRESS
-    add_feedback(lead.id, "已上门核实", True, actor=people["liaison"], now=NOW + timedelta(hours=2))
+    add_feedback(
+        lead.id, "已上门核实", True, actor=people["liaison"], now=NOW + timedelta(hours=2), settings=current_settings()
+    )
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.AWAITING_VERIFICATION
-    close_ticket(ticket.id, "办结", actor=people["supervisor"], now=NOW + timedelta(hours=3))
+    close_ticket(
+        ticket.id, "办结", actor=people["supervisor"], now=NOW + timedelta(hours=3), settings=current_settings()
+    )
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.CLOSED
     reopened = NOW + timedelta(days=2)
-    reopen_ticket(ticket.id, "回访不满意", actor=people["supervisor"], now=reopened)
+    reopen_ticket(ticket.id, "回访不满意", actor=people["supervisor"], now=reopened, settings=current_settings())
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.status == TicketStatus.IN_PROGRESS and ticket.closed_at is None
     assert lead.status == AssignmentStatus.ACCEPTED
@@ -111,10 +125,14 @@ def test_the_whole_way_to_closed_and_back(people):
 def test_a_rejected_return_restores_the_state_and_the_clock(people):
     ticket = new_ticket(people)
     lead = next(a for a in ticket.assignments if a.department.code == "civil_affairs")
-    accept_assignment(lead.id, actor=people["liaison"], now=NOW)
-    request_return(lead.id, "不属于本单位", actor=people["liaison"], now=NOW + timedelta(hours=1))
+    accept_assignment(lead.id, actor=people["liaison"], now=NOW, settings=current_settings())
+    request_return(
+        lead.id, "不属于本单位", actor=people["liaison"], now=NOW + timedelta(hours=1), settings=current_settings()
+    )
     assert lead.status == AssignmentStatus.RETURN_REQUESTED and lead.status_before_return == AssignmentStatus.ACCEPTED
-    reject_return(lead.id, "派单有效", actor=people["operator"], now=NOW + timedelta(hours=2))
+    reject_return(
+        lead.id, "派单有效", actor=people["operator"], now=NOW + timedelta(hours=2), settings=current_settings()
+    )
     assert lead.status == AssignmentStatus.ACCEPTED and lead.status_before_return is None
 
 
@@ -122,20 +140,26 @@ def test_steps_the_state_does_not_allow_are_conflicts_and_change_nothing(people)
     ticket = new_ticket(people)
     lead = next(a for a in ticket.assignments if a.department.code == "civil_affairs")
     with pytest.raises(Conflict):
-        close_ticket(ticket.id, "办结", actor=people["supervisor"], now=NOW)
+        close_ticket(ticket.id, "办结", actor=people["supervisor"], now=NOW, settings=current_settings())
     with pytest.raises(Conflict):
-        add_feedback(lead.id, "未签收先反馈", True, actor=people["liaison"], now=NOW)
+        add_feedback(lead.id, "未签收先反馈", True, actor=people["liaison"], now=NOW, settings=current_settings())
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.DISPATCHED
 
 
 def test_cancel_withdraws_every_live_assignment_and_manual_dispatch_replaces_them(people):
     ticket = new_ticket(people)
-    dispatch_ticket(ticket.id, [{"bureau": "education", "role": "lead"}], actor=people["operator"], now=NOW)
+    dispatch_ticket(
+        ticket.id,
+        [{"bureau": "education", "role": "lead"}],
+        actor=people["operator"],
+        now=NOW,
+        settings=current_settings(),
+    )
     ticket = db.session.get(Ticket, ticket.id)
     # The departments left out are taken off (withdrawn), not counted as returns: they never asked.
     live = {a.department.code: a.status for a in ticket.assignments if a.status != AssignmentStatus.WITHDRAWN}
     assert live == {"education": AssignmentStatus.PENDING}
-    cancel_ticket(ticket.id, "重复报告", actor=people["operator"], now=NOW)
+    cancel_ticket(ticket.id, "重复报告", actor=people["operator"], now=NOW, settings=current_settings())
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.status == TicketStatus.CANCELLED
     assert all(a.status == AssignmentStatus.WITHDRAWN for a in ticket.assignments)

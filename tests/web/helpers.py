@@ -8,6 +8,7 @@ from typing import Any
 from hotline.extensions import db
 from hotline.intake.tickets import create_ticket
 from hotline.models import User
+from hotline.settings import current_settings
 
 REPORT = {
     "description": "一个八岁左右的孩子连续几天独自在车站附近流浪，衣着单薄。",
@@ -25,7 +26,12 @@ def make_ticket(
     """A ticket registered by ``operator`` (dispatched by the default rules unless told otherwise)."""
     data = {**REPORT, **changes}
     ticket, secret = create_ticket(
-        data, channel=channel, actor=operator, now=now or datetime.now(UTC), auto_dispatch=auto_dispatch
+        data,
+        channel=channel,
+        actor=operator,
+        now=now or datetime.now(UTC),
+        auto_dispatch=auto_dispatch,
+        settings=current_settings(),
     )
     return ticket, secret
 
@@ -58,8 +64,8 @@ def to_awaiting_verification(ticket, now: datetime | None = None):
     liaison = ensure_user("walk-li", "liaison", bureau="public_security")
     now = now or datetime.now(UTC)
     for assignment in ticket.assignments:
-        accept_assignment(assignment.id, actor=liaison, now=now)
-        add_feedback(assignment.id, "已联系家长并报警处理。", True, actor=liaison, now=now)
+        accept_assignment(assignment.id, actor=liaison, now=now, settings=current_settings())
+        add_feedback(assignment.id, "已联系家长并报警处理。", True, actor=liaison, now=now, settings=current_settings())
     db.session.expire_all()
     return db.session.get(type(ticket), ticket.id)
 
@@ -69,6 +75,6 @@ def walk_to_closed(now: datetime | None = None):
 
     ticket = to_awaiting_verification(judicial_ticket(now), now)
     supervisor = ensure_user("walk-sup", "supervisor")
-    close_ticket(ticket.id, "核实无误", actor=supervisor, now=now or datetime.now(UTC))
+    close_ticket(ticket.id, "核实无误", actor=supervisor, now=now or datetime.now(UTC), settings=current_settings())
     db.session.expire_all()
     return db.session.get(type(ticket), ticket.id)

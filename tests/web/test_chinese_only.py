@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from hotline.settings import current_settings
 from tests.web.conftest import text
 from tests.web.helpers import days_ago, ensure_user, judicial_ticket, make_ticket, to_awaiting_verification
 
@@ -123,11 +124,23 @@ def test_working_together_pages_are_chinese(signed_in):
     add_note(ticket.id, "请派出所先联系家长。", actor=op, now=ticket.created_at)
     png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 48)
     add_attachment(ticket.id, png, "走访照片.png", actor=op, now=ticket.created_at)
-    add_feedback(assignment.id, "派出所电话告知：已出警。", False, actor=sup, now=ticket.created_at, on_behalf=True)
-    request_extension(assignment.id, 2, "需要调取监控", actor=li, now=ticket.created_at)
+    add_feedback(
+        assignment.id,
+        "派出所电话告知：已出警。",
+        False,
+        actor=sup,
+        now=ticket.created_at,
+        on_behalf=True,
+        settings=current_settings(),
+    )
+    request_extension(assignment.id, 2, "需要调取监控", actor=li, now=ticket.created_at, settings=current_settings())
     other = make_ticket(op)[0]
     withdraw_assignment(
-        next(a.id for a in other.assignments if a.role == "lead"), "改由教育局主办", actor=op, now=other.created_at
+        next(a.id for a in other.assignments if a.role == "lead"),
+        "改由教育局主办",
+        actor=op,
+        now=other.created_at,
+        settings=current_settings(),
     )
 
     _check(

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import AccessLog, Assignment, Attachment, Feedback, Note
+from hotline.settings import current_settings
 from tests.web.conftest import text
 from tests.web.helpers import ensure_user, judicial_ticket, make_ticket
 
@@ -121,7 +122,10 @@ def test_a_supervisor_records_feedback_on_the_departments_behalf(signed_in):
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
     accept_assignment(
-        assignment.id, actor=ensure_user("li", "liaison", bureau="public_security"), now=ticket.created_at
+        assignment.id,
+        actor=ensure_user("li", "liaison", bureau="public_security"),
+        now=ticket.created_at,
+        settings=current_settings(),
     )
     supervisor = signed_in("supervisor")
     html = text(supervisor.get(f"/tickets/{ticket.id}"))
@@ -146,8 +150,15 @@ def test_the_printable_work_order(signed_in):
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
     liaison = ensure_user("li", "liaison", bureau="public_security")
-    accept_assignment(assignment.id, actor=liaison, now=ticket.created_at)
-    add_feedback(assignment.id, "已出警，孩子已由奶奶接回。", False, actor=liaison, now=ticket.created_at)
+    accept_assignment(assignment.id, actor=liaison, now=ticket.created_at, settings=current_settings())
+    add_feedback(
+        assignment.id,
+        "已出警，孩子已由奶奶接回。",
+        False,
+        actor=liaison,
+        now=ticket.created_at,
+        settings=current_settings(),
+    )
     add_note(ticket.id, "请街道下周回访。", actor=liaison, now=ticket.created_at)
     supervisor = signed_in("supervisor")
     supervisor.get(f"/tickets/{ticket.id}")  # a read: in the detail's timeline, never on paper
@@ -174,8 +185,8 @@ def test_a_liaison_cannot_finish_while_its_extension_waits_on_the_page(signed_in
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
     li = ensure_user("li", "liaison", bureau="public_security")
-    accept_assignment(assignment.id, actor=li, now=ticket.created_at)
-    request_extension(assignment.id, 2, "需要调取监控", actor=li, now=ticket.created_at)
+    accept_assignment(assignment.id, actor=li, now=ticket.created_at, settings=current_settings())
+    request_extension(assignment.id, 2, "需要调取监控", actor=li, now=ticket.created_at, settings=current_settings())
     liaison = signed_in("liaison", bureau="public_security")
     response = liaison.post(
         f"/assignments/{assignment.id}/feedback",
@@ -193,8 +204,8 @@ def test_re_dispatch_from_the_page_keeps_the_finished_lead(signed_in):
     lead = next(a for a in ticket.assignments if a.role == "lead")
     street = next(a for a in ticket.assignments if a.role == "assist")
     li = ensure_user("li", "liaison", bureau="civil_affairs")
-    accept_assignment(lead.id, actor=li, now=ticket.created_at)
-    add_feedback(lead.id, "已发放临时救助。", True, actor=li, now=ticket.created_at)
+    accept_assignment(lead.id, actor=li, now=ticket.created_at, settings=current_settings())
+    add_feedback(lead.id, "已发放临时救助。", True, actor=li, now=ticket.created_at, settings=current_settings())
     operator = signed_in("operator")
     html = text(operator.get(f"/tickets/{ticket.id}"))
     form = html.split('id="dispatch-form"')[1].split("</form>")[0]
@@ -230,7 +241,9 @@ def test_a_liaison_searches_its_departments_tickets_from_the_inbox(signed_in):
     assert link in text(liaison.get("/liaison/search", query_string={"q": ticket.number}))
     html = text(liaison.get("/liaison/search", query_string={"q": "小明"}))
     assert link not in html and 'value="小明"' in html  # not signed for yet
-    accept_assignment(lead.id, actor=ensure_user("li-civil", "liaison"), now=ticket.created_at)
+    accept_assignment(
+        lead.id, actor=ensure_user("li-civil", "liaison"), now=ticket.created_at, settings=current_settings()
+    )
     for q in ("小明", "火车站广场", "138 0000 0009"):
         assert link in text(liaison.get("/liaison/search", query_string={"q": q})), q
     # Another department finds nothing of it; a too-long search says why, in Chinese.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from hotline.intake.calls import record_call
+from hotline.settings import current_settings
 from hotline.tracking.services import accept_assignment, request_extension
 from tests.web.helpers import ensure_user, judicial_ticket, make_ticket, walk_to_closed
 
@@ -64,9 +65,19 @@ def test_every_field_on_every_page_has_a_label(pages, signed_in):
     new_ticket, _ = make_ticket(ensure_user("op", "operator"), auto_dispatch=False, channel="web")
     working = judicial_ticket()
     accept_assignment(
-        working.assignments[0].id, actor=ensure_user("walk-li", "liaison", bureau="public_security"), now=now
+        working.assignments[0].id,
+        actor=ensure_user("walk-li", "liaison", bureau="public_security"),
+        now=now,
+        settings=current_settings(),
     )
-    request_extension(working.assignments[0].id, 2, "需要协调", actor=ensure_user("walk-li", "liaison"), now=now)
+    request_extension(
+        working.assignments[0].id,
+        2,
+        "需要协调",
+        actor=ensure_user("walk-li", "liaison"),
+        now=now,
+        settings=current_settings(),
+    )
     pending = judicial_ticket()
     closed = walk_to_closed()
     visits = {

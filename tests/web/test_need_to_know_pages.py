@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from hotline.extensions import db
 from hotline.models import Assignment, Department, User
+from hotline.settings import current_settings
 from tests.web.conftest import text
 from tests.web.helpers import make_ticket
 
@@ -35,6 +36,7 @@ def test_the_ticket_page_shows_identities_only_after_sign_for(signed_in):
         assignment.id,
         actor=db.session.scalar(sa.select(User).filter_by(username="web-liaison2")),
         now=datetime.now(UTC),
+        settings=current_settings(),
     )
     page = text(liaison.get(f"/tickets/{ticket.id}"))
     assert "小明" in page and "火车站广场" in page and "+8613800000009" in page

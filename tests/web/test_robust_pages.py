@@ -2,6 +2,7 @@
 
 import pytest
 
+from hotline.settings import current_settings
 from tests.web.conftest import text
 
 
@@ -43,7 +44,7 @@ def test_timeline_and_board_say_who_was_reached(signed_in, app):
     from tests.factories_chaser import local, make_ticket
 
     ticket = make_ticket(local("2026-03-09 14:00"))
-    chase_overdue(local("2026-03-13 14:00"))  # level 3 with no phone anywhere
+    chase_overdue(local("2026-03-13 14:00"), tz=current_settings().timezone)  # level 3 with no phone anywhere
     supervisor = signed_in("supervisor")
     detail = text(supervisor.get(f"/tickets/{ticket.id}?lang=zh"))
     assert "未通知到任何人" in detail

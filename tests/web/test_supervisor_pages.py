@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from hotline.extensions import db
 from hotline.models import AccessLog, Assignment, Extension, Ticket
+from hotline.settings import current_settings
 from hotline.tracking.services import accept_assignment, request_extension
 from tests.web.conftest import text
 from tests.web.helpers import days_ago, ensure_user, judicial_ticket, to_awaiting_verification
@@ -63,9 +64,11 @@ def test_extension_decisions_from_the_board(signed_in):
     liaison = ensure_user("li", "liaison", bureau="public_security")
     ticket = judicial_ticket()
     assignment = ticket.assignments[0]
-    accept_assignment(assignment.id, actor=liaison, now=datetime.now(UTC))
+    accept_assignment(assignment.id, actor=liaison, now=datetime.now(UTC), settings=current_settings())
     before = db.session.get(Assignment, assignment.id).feedback_due_at
-    first = request_extension(assignment.id, 2, "需要等待检验结果", actor=liaison, now=datetime.now(UTC))
+    first = request_extension(
+        assignment.id, 2, "需要等待检验结果", actor=liaison, now=datetime.now(UTC), settings=current_settings()
+    )
     board = text(supervisor.get("/supervisor/"))
     assert "需要等待检验结果" in _section(board, "extensions")
     response = supervisor.post(f"/extensions/{first.id}/approve?next=/supervisor/")
@@ -73,12 +76,16 @@ def test_extension_decisions_from_the_board(signed_in):
     db.session.expire_all()
     assert db.session.get(Extension, first.id).status == "approved"
     assert db.session.get(Assignment, assignment.id).feedback_due_at > before
-    second = request_extension(assignment.id, 1, "还要再等", actor=liaison, now=datetime.now(UTC))
+    second = request_extension(
+        assignment.id, 1, "还要再等", actor=liaison, now=datetime.now(UTC), settings=current_settings()
+    )
     supervisor.post(f"/extensions/{second.id}/reject?next=/supervisor/", {f"xr{second.id}-reason": "请按期反馈"})
     db.session.expire_all()
     assert db.session.get(Extension, second.id).status == "rejected"
     operator = signed_in("operator")
-    third = request_extension(assignment.id, 1, "第三次", actor=liaison, now=datetime.now(UTC))
+    third = request_extension(
+        assignment.id, 1, "第三次", actor=liaison, now=datetime.now(UTC), settings=current_settings()
+    )
     assert operator.post(f"/extensions/{third.id}/approve").status_code == 403
 
 

@@ -32,7 +32,37 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     install_settings(app)
+    _wire_outbox()
     return app
+
+
+def send_queue(app: Flask):
+    """The app's ``SendQueue`` (hotline.notify.outbox): its Redis and the SMS retry intervals,
+    for the services that enqueue sends (the send job, the sweep, the after-commit hook)."""
+    from hotline.notify.outbox import SendQueue
+    from hotline.queues import get_redis
+    from hotline.settings import EXTENSION
+
+    return SendQueue(redis=lambda: get_redis(app), retry_intervals=app.extensions[EXTENSION].sms_retry_intervals)
+
+
+def _enqueue_committed(session) -> None:
+    from flask import current_app
+
+    from hotline.notify.outbox import enqueue_committed
+
+    enqueue_committed(session, send_queue(current_app._get_current_object()))
+
+
+def _wire_outbox() -> None:
+    """Messages written in a transaction are enqueued once it commits, on the committing app's
+    queue: the hook is attached here, at the edge, to the app's session (once per process)."""
+    from sqlalchemy import event
+
+    from hotline.extensions import db
+
+    if not event.contains(db.session, "after_commit", _enqueue_committed):
+        event.listen(db.session, "after_commit", _enqueue_committed)
 
 
 def _wire_features() -> None:

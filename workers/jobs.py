@@ -11,18 +11,28 @@ from workers.app import with_app
 def send_message(message_id: int) -> str:
     from flask import current_app
 
+    from hotline import send_queue
     from hotline.notify.senders import get_sender
     from hotline.notify.services import send_message as send
     from hotline.settings import current_settings
 
-    return send(message_id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
+    return send(
+        message_id,
+        datetime.now(UTC),
+        settings=current_settings(),
+        sender=get_sender(current_app),
+        queue=send_queue(current_app),
+    )
 
 
 @with_app
 def sweep_outbox() -> int:
+    from flask import current_app
+
+    from hotline import send_queue
     from hotline.notify.services import sweep_outbox as sweep
 
-    return sweep(datetime.now(UTC))
+    return sweep(datetime.now(UTC), queue=send_queue(current_app))
 
 
 @with_app

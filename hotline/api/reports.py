@@ -12,6 +12,7 @@ from hotline.dispatch.services import reference_errors
 from hotline.intake import reports
 from hotline.intake.limits import public_budget
 from hotline.intake.schemas import ReportCreatedSchema, ReportCreateSchema, ReportStatusSchema
+from hotline.queues import get_redis
 from hotline.settings import current_settings
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Public reports 公众报告")
@@ -45,5 +46,9 @@ class ReportStatus(MethodView):
     def get(self, tracking_code):
         """The reporter's look-up. An unknown code and a wrong secret get the same 404."""
         return reports.lookup_report(
-            tracking_code, request.headers.get(SECRET_HEADER), settings=current_settings(), now=_now()
+            tracking_code,
+            request.headers.get(SECRET_HEADER),
+            settings=current_settings(),
+            redis=get_redis(),
+            now=_now(),
         )

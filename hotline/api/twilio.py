@@ -24,6 +24,7 @@ from hotline.intake.schemas import (
     SmsWebhookSchema,
 )
 from hotline.intake.signatures import twilio_signed
+from hotline.queues import get_redis
 from hotline.settings import current_settings
 
 blp = Blueprint(
@@ -107,6 +108,7 @@ class VoiceLookupSecret(TwilioView):
             form["To"],
             _now(),
             settings=current_settings(),
+            redis=get_redis(),
         )
         return twiml(_lookup_answer(step))
 

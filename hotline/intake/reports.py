@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
 
 from hotline.errors import NotFound
@@ -24,7 +24,6 @@ from hotline.extensions import db
 from hotline.intake.schemas import ReportCreateSchema  # noqa: F401  (the web form loads reports with it)
 from hotline.intake.tickets import create_ticket, hash_secret, verify_secret
 from hotline.models import Channel, Ticket, TicketEvent
-from hotline.queues import get_redis
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,12 +60,11 @@ def _failures_key(code: str) -> str:
     return "hotline:lookup-failures:" + hashlib.sha256(code.encode()).hexdigest()[:32]
 
 
-def _locked_out(code: str, now: datetime) -> bool:
+def _locked_out(redis: Redis, code: str, now: datetime) -> bool:
     """True while the code has had ``LOCKOUT_TRIES`` wrong secrets within ``LOCKOUT_WINDOW``
     (counted in Redis, so across web, API and voice and whatever the client). Without Redis
     the look-up fails closed: a reporter can retry later, a guesser gets nothing."""
     try:
-        redis = get_redis(current_app)
         key = _failures_key(code)
         redis.zremrangebyscore(key, 0, now.timestamp() - LOCKOUT_WINDOW.total_seconds())
         return redis.zcard(key) >= LOCKOUT_TRIES
@@ -75,10 +73,10 @@ def _locked_out(code: str, now: datetime) -> bool:
         return True
 
 
-def _count_failure(code: str, now: datetime) -> None:
+def _count_failure(redis: Redis, code: str, now: datetime) -> None:
     try:
         key = _failures_key(code)
-        pipe = get_redis(current_app).pipeline()
+        pipe = redis.pipeline()
         pipe.zadd(key, {f"{now.timestamp()}:{secrets.token_hex(4)}": now.timestamp()})
         pipe.expire(key, int(LOCKOUT_WINDOW.total_seconds()))
         pipe.execute()
@@ -87,9 +85,10 @@ def _count_failure(code: str, now: datetime) -> None:
 
 
 def find_report(
-    tracking_code: str | None, secret: str | None, *, settings: Settings, now: datetime | None = None
+    tracking_code: str | None, secret: str | None, *, settings: Settings, redis: Redis, now: datetime | None = None
 ) -> Ticket | None:
     """The ticket when both code and secret match, else None; about as slow either way.
+    ``redis`` (the edge's connection) counts the wrong secrets.
 
     Every wrong secret counts against the code; after ``LOCKOUT_TRIES`` in ``LOCKOUT_WINDOW``
     the code answers as unknown even with the right secret, until the window passes."""
@@ -97,7 +96,7 @@ def find_report(
     code = (tracking_code or "").strip()
     well_formed = len(code) == 10 and code.isdigit()
     ticket = None
-    if well_formed and not _locked_out(code, now):
+    if well_formed and not _locked_out(redis, code, now):
         ticket = db.session.scalar(sa.select(Ticket).filter_by(tracking_code=code))
     if ticket is None:
         # Spend the same keyed hash on an unknown code, so timing does not tell codes apart.
@@ -105,7 +104,7 @@ def find_report(
     elif verify_secret(ticket, secret, key=settings.secret_key):
         return ticket
     if well_formed:
-        _count_failure(code, now)
+        _count_failure(redis, code, now)
     return None
 
 
@@ -127,10 +126,10 @@ def public_updates(ticket: Ticket) -> list[dict[str, Any]]:
 
 
 def lookup_report(
-    tracking_code: str | None, secret: str | None, *, settings: Settings, now: datetime | None = None
+    tracking_code: str | None, secret: str | None, *, settings: Settings, redis: Redis, now: datetime | None = None
 ) -> dict[str, Any]:
     """The reporter's view of a report; NotFound (the same one) for an unknown code or a wrong secret."""
-    ticket = find_report(tracking_code, secret, settings=settings, now=now)
+    ticket = find_report(tracking_code, secret, settings=settings, redis=redis, now=now)
     if ticket is None:
         raise NotFound(NOT_FOUND)
     return {

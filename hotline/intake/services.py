@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from redis import Redis
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -211,11 +212,12 @@ def voice_lookup_secret(
     now: datetime,
     *,
     settings: Settings,
+    redis: Redis,
 ) -> LookupStep:
     """The keyed secret: read the status out, or count a failed try (three per call)."""
     if calls.lookup_attempts(call_sid) >= LOOKUP_TRIES:
         return LookupStep("give_up")
-    ticket = find_report(code, (digits or "").strip().rstrip("#"), settings=settings, now=now)
+    ticket = find_report(code, (digits or "").strip().rstrip("#"), settings=settings, redis=redis, now=now)
     if ticket is None:
         return _failed_try(call_sid, from_number, to_number, now)
     updates = public_updates(ticket)

@@ -8,18 +8,19 @@ that transaction commits is a send job enqueued. If Redis is down then, the row 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from hotline.config import DEFAULT_SMS_RETRY_INTERVALS
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
-from hotline.queues import NOTIFICATIONS, enqueue
+from hotline.queues import NOTIFICATIONS
 
 log = logging.getLogger(__name__)
 SEND_JOB = "workers.jobs.send_message"
@@ -51,16 +52,6 @@ def add_message(
     return message
 
 
-def retry_intervals() -> list[int]:
-    """Seconds before each retry of a failed send (``HOTLINE_SMS_RETRY_INTERVALS``)."""
-    return list(current_app.config.get("HOTLINE_SMS_RETRY_INTERVALS") or DEFAULT_SMS_RETRY_INTERVALS)
-
-
-def _retry() -> Retry:
-    intervals = retry_intervals()
-    return Retry(max=len(intervals), interval=intervals)
-
-
 def send_job_id(message_id: int, suffix: str = "") -> str:
     """The RQ job id of a row's send job: derived from the row, so a row has one job at a time
     (re-enqueueing the same id replaces the job instead of adding a second one)."""
@@ -70,38 +61,49 @@ def send_job_id(message_id: int, suffix: str = "") -> str:
 WAITING = ("queued", "scheduled", "deferred")  # RQ job states that will still run by themselves
 
 
-def waiting_jobs(message_ids: list[int]) -> set[int]:
-    """Which of these rows have a send job that is still waiting to run (one Redis round trip)."""
-    if not message_ids:
-        return set()
-    from rq.job import Job
+@dataclass(frozen=True)
+class SendQueue:
+    """Where send jobs go: the adapter the edges build (``hotline.send_queue(app)``) and hand to
+    the services, with the Redis connection (reached when first used) and the retry intervals of
+    a failed send (``Settings.sms_retry_intervals``)."""
 
-    from hotline.queues import get_redis
+    redis: Callable[[], Redis]
+    retry_intervals: tuple[int, ...]
 
-    pipe = get_redis().pipeline(transaction=False)
-    for ident in message_ids:
-        pipe.hget(Job.key_for(send_job_id(ident)), "status")
-    statuses = pipe.execute()
-    return {ident for ident, status in zip(message_ids, statuses, strict=True) if status and status.decode() in WAITING}
+    def _retry(self) -> Retry:
+        intervals = list(self.retry_intervals)
+        return Retry(max=len(intervals), interval=intervals)
 
+    def waiting(self, message_ids: list[int]) -> set[int]:
+        """Which of these rows have a send job that is still waiting to run (one Redis round trip)."""
+        if not message_ids:
+            return set()
+        from rq.job import Job
 
-def enqueue_send(message_id: int, at: datetime | None = None, *, at_front: bool = False, suffix: str = "") -> bool:
-    """Hand a message to the workers under its row's job id. False (and logged) when Redis cannot
-    be reached. ``at_front`` for rows the sweep rescues: they have waited long enough already."""
-    try:
-        job_id = send_job_id(message_id, suffix)
-        if at is not None:
-            from hotline.queues import get_queue
+        pipe = self.redis().pipeline(transaction=False)
+        for ident in message_ids:
+            pipe.hget(Job.key_for(send_job_id(ident)), "status")
+        statuses = pipe.execute()
+        return {i for i, status in zip(message_ids, statuses, strict=True) if status and status.decode() in WAITING}
 
-            get_queue(NOTIFICATIONS).enqueue_at(at, SEND_JOB, message_id, retry=_retry(), job_id=job_id)
-        else:
-            enqueue(NOTIFICATIONS, SEND_JOB, message_id, retry=_retry(), job_id=job_id, at_front=at_front)
-        return True
-    except (RedisError, OSError, RuntimeError) as exc:
-        log.warning(
-            "message %s stays queued; Redis unavailable (%s); the sweep will send it", message_id, type(exc).__name__
-        )
-        return False
+    def enqueue(self, message_id: int, at: datetime | None = None, *, at_front: bool = False, suffix: str = "") -> bool:
+        """Hand a message to the workers under its row's job id. False (and logged) when Redis
+        cannot be reached. ``at_front`` for rows the sweep rescues: they have waited long enough."""
+        try:
+            queue = Queue(NOTIFICATIONS, connection=self.redis())
+            job_id = send_job_id(message_id, suffix)
+            if at is not None:
+                queue.enqueue_at(at, SEND_JOB, message_id, retry=self._retry(), job_id=job_id)
+            else:
+                queue.enqueue(SEND_JOB, message_id, retry=self._retry(), job_id=job_id, at_front=at_front)
+            return True
+        except (RedisError, OSError, RuntimeError) as exc:
+            log.warning(
+                "message %s stays queued; Redis unavailable (%s); the sweep will send it",
+                message_id,
+                type(exc).__name__,
+            )
+            return False
 
 
 _FLUSHED = "hotline_outbox_flushed"
@@ -120,11 +122,12 @@ def _note_flushed(session: Session, flush_context) -> None:
             pending.remove(message)
 
 
-@event.listens_for(db.session, "after_commit")
-def _enqueue_committed(session: Session) -> None:
+def enqueue_committed(session: Session, queue: SendQueue) -> None:
+    """After a commit: enqueue the messages written in it. The app factory attaches this to the
+    app's session with the app's ``SendQueue`` (``hotline._wire_outbox``)."""
     committed = session.info.pop(_FLUSHED, [])
     for position, (ident, not_before) in enumerate(committed):
-        if not enqueue_send(ident, at=not_before):
+        if not queue.enqueue(ident, at=not_before):
             # Redis is down: do not wait on it once per message; the sweep sends them all.
             log.warning(
                 "%s more message(s) of this transaction stay queued for the sweep", len(committed) - position - 1

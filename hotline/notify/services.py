@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from hotline.extensions import db
 from hotline.models import Message, MessageKind, MessageStatus
 from hotline.notify import templates
-from hotline.notify.outbox import add_message, enqueue_send, waiting_jobs
+from hotline.notify.outbox import SendQueue, add_message
 from hotline.notify.senders import PermanentSendError, Sender, TransientSendError
 from hotline.pagination import paginate
 from hotline.settings import Settings
@@ -59,11 +59,12 @@ def _claim(message_id: int, now: datetime, lease: timedelta) -> bool:
     return result.rowcount == 1
 
 
-def send_message(message_id: int, now: datetime, *, settings: Settings, sender: Sender) -> str:
+def send_message(message_id: int, now: datetime, *, settings: Settings, sender: Sender, queue: SendQueue) -> str:
     """Send one outbox row. Running it twice (or concurrently) sends at most once.
 
-    ``sender`` is the provider's adapter (``hotline.notify.senders.get_sender``); the retry
-    intervals, the claim's lease and the status callback's base URL come from ``settings``."""
+    ``sender`` is the provider's adapter (``hotline.notify.senders.get_sender``), ``queue`` where
+    a deferred send goes (``hotline.send_queue``); the retry intervals, the claim's lease and the
+    status callback's base URL come from ``settings``."""
     intervals = settings.sms_retry_intervals
     message = db.session.get(Message, message_id)
     if message is None:
@@ -72,7 +73,7 @@ def send_message(message_id: int, now: datetime, *, settings: Settings, sender: 
         return "already " + message.status
     if message.not_before and message.not_before > now and not message.emergency:
         # This very job is running under the row's job id: the later one gets its own.
-        enqueue_send(message_id, at=message.not_before, suffix="-later")
+        queue.enqueue(message_id, at=message.not_before, suffix="-later")
         return "deferred"
     if message.attempts >= max_attempts(intervals):
         # Every attempt is spent (say the jobs kept dying on an unexpected error): stop here.
@@ -122,7 +123,7 @@ def _finish(message: Message, status: MessageStatus, error: str | None = None) -
     db.session.commit()
 
 
-def sweep_outbox(now: datetime, limit: int = 500) -> int:
+def sweep_outbox(now: datetime, *, queue: SendQueue, limit: int = 500) -> int:
     """Re-enqueue rows left queued (Redis was down, a sender died). Returns how many.
 
     Runs every minute on its own queue (``queues.SWEEP``), so a backlog of sends never delays
@@ -145,7 +146,7 @@ def sweep_outbox(now: datetime, limit: int = 500) -> int:
     ).all()
     db.session.rollback()  # end the read before talking to Redis
     try:
-        waiting = waiting_jobs(list(ids))
+        waiting = queue.waiting(list(ids))
     except (RedisError, OSError, RuntimeError) as exc:
         log.warning("outbox sweep: Redis unavailable (%s); next sweep tries again", type(exc).__name__)
         return 0
@@ -153,7 +154,7 @@ def sweep_outbox(now: datetime, limit: int = 500) -> int:
     for ident in ids:
         if ident in waiting:
             continue
-        if not enqueue_send(ident, at_front=True):
+        if not queue.enqueue(ident, at_front=True):
             break  # Redis is still down: the next sweep tries again
         enqueued += 1
     return enqueued

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from hotline.auth.limits import sign_in_limits
 from hotline.errors import NotFound, Unauthorized
 from hotline.intake.limits import public_budget
+from hotline.queues import get_redis
 from hotline.settings import current_settings
 from hotline.web import labels
 from hotline.web.access import safe_next
@@ -100,6 +101,7 @@ def status():
                 form.tracking_code.data.strip(),
                 form.secret.data.strip(),
                 settings=current_settings(),
+                redis=get_redis(),
                 now=datetime.now(UTC),
             )
         except NotFound:

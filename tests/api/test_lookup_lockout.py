@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotline.intake.reports import LOCKOUT_TRIES, find_report
+from hotline.queues import get_redis
 from hotline.settings import current_settings
 from tests.api.test_public_reports import REPORTS, look_up, report, submit
 from tests.twilio_signing import CALLER, TWILIO_CONFIG, parse, sid
@@ -53,10 +54,26 @@ def test_the_lock_lifts_when_the_window_passes(client):
     code, wrong = answer["tracking_code"], wrong_secret(answer)
     then = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     for minute in range(LOCKOUT_TRIES):
-        assert find_report(code, wrong, now=then + timedelta(minutes=minute), settings=current_settings()) is None
-    assert find_report(code, answer["secret"], now=then + timedelta(hours=23), settings=current_settings()) is None
+        assert (
+            find_report(
+                code, wrong, now=then + timedelta(minutes=minute), settings=current_settings(), redis=get_redis()
+            )
+            is None
+        )
     assert (
-        find_report(code, answer["secret"], now=then + timedelta(hours=24, minutes=5), settings=current_settings())
+        find_report(
+            code, answer["secret"], now=then + timedelta(hours=23), settings=current_settings(), redis=get_redis()
+        )
+        is None
+    )
+    assert (
+        find_report(
+            code,
+            answer["secret"],
+            now=then + timedelta(hours=24, minutes=5),
+            settings=current_settings(),
+            redis=get_redis(),
+        )
         is not None
     )
 

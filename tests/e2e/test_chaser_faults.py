@@ -16,9 +16,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from rq import Queue
 
-from hotline import create_app
+from hotline import create_app, send_queue
 from hotline.escalation.chaser import chase_overdue
 from hotline.extensions import db
 from hotline.models import Message
@@ -55,7 +56,7 @@ def wait_for(condition, timeout: float = 60.0, step: float = 0.1) -> bool:
 
 def sweep_later() -> int:
     """The periodic sweep, run once the rows are older than its grace period."""
-    return sweep_outbox(datetime.now(UTC) + SWEEP_GRACE + timedelta(seconds=1))
+    return sweep_outbox(datetime.now(UTC) + SWEEP_GRACE + timedelta(seconds=1), queue=send_queue(current_app))
 
 
 def sends_per_message(messages: list[Message], log_path) -> dict[int, int]:

@@ -7,17 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import current_app
 
-from hotline import create_app
+from hotline import create_app, send_queue
 from hotline.extensions import db
 from hotline.models import Message
-from hotline.notify.outbox import enqueue_send
-from hotline.notify.senders import get_sender
-from hotline.notify.services import SendLater, send_message, sweep_outbox, update_delivery_status
+from hotline.notify.services import SendLater, sweep_outbox, update_delivery_status
 from hotline.queues import NOTIFICATIONS, get_queue
-from hotline.settings import current_settings
 from hotline.settings import install as install_settings
 from tests.factories_dispatch import messages, ticket_body
 from tests.fakes_twilio import FakeTwilio
+from tests.outbox_helpers import send
 
 RETRY_NOW = {"HOTLINE_SMS_RETRY_INTERVALS": "0,0,0,0"}
 
@@ -66,8 +64,10 @@ def test_a_ticket_created_while_redis_is_down_is_delivered_by_the_sweep_exactly_
     assert get_queue(NOTIFICATIONS).count == 0  # nothing reached Redis
 
     later = datetime.now(UTC) + timedelta(minutes=2)
-    assert sweep_outbox(later) == 3
-    assert sweep_outbox(later) == 0  # a second sweep before any worker ran: each row's job still waits
+    assert sweep_outbox(later, queue=send_queue(current_app)) == 3
+    assert (
+        sweep_outbox(later, queue=send_queue(current_app)) == 0
+    )  # a second sweep before any worker ran: each row's job still waits
     result = run_worker(extra_env=twilio.env | RETRY_NOW)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -79,23 +79,20 @@ def test_a_ticket_created_while_redis_is_down_is_delivered_by_the_sweep_exactly_
     assert sorted(r["data"]["To"] for r in requests) == sorted(m.to for m in sent_to)  # each exactly once
     assert all(r["url"].endswith("/Messages.json") and r["method"] == "POST" for r in requests)
     assert {r["data"]["StatusCallback"] for r in requests} == {"https://hotline.example.org/twilio/sms/status"}
-    assert sweep_outbox(later) == 0  # nothing is left queued
+    assert sweep_outbox(later, queue=send_queue(current_app)) == 0  # nothing is left queued
 
 
 def test_the_send_job_run_twice_sends_once(app, login, liaisons, run_worker, twilio):
     ticket = login("operator").post("/api/v1/tickets", json=ticket_body(location={"street": "zhengcha"})).json
     (message,) = messages(ticket_id=ticket["id"])  # the civil_affairs liaison (zhengcha's office has none)
     message_id = message.id
-    assert enqueue_send(message_id)  # a second job for the same row
-    assert enqueue_send(message_id)  # and a third
+    assert send_queue(current_app).enqueue(message_id)  # a second job for the same row
+    assert send_queue(current_app).enqueue(message_id)  # and a third
     result = run_worker(extra_env=twilio.env | RETRY_NOW)
     assert result.returncode == 0, result.stderr[-3000:]
     assert reload(message_id).status == "sent" and reload(message_id).attempts == 1
     assert len(twilio.requests()) == 1
-    assert (
-        send_message(message_id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
-        == "already sent"
-    )
+    assert send(message_id, datetime.now(UTC)) == "already sent"
     assert len(twilio.requests()) == 1
 
 
@@ -147,32 +144,21 @@ def test_a_row_waiting_for_its_retry_is_not_swept(app, login, liaisons, twilio):
     get_queue(NOTIFICATIONS).empty()
     now = datetime.now(UTC)
     with pytest.raises(SendLater):
-        send_message(message.id, now, settings=current_settings(), sender=get_sender(current_app))
+        send(message.id, now)
     assert reload(message.id).claimed_until == now + timedelta(seconds=120)
-    assert sweep_outbox(now + timedelta(seconds=90)) == 0  # its RQ retry is still due
-    assert sweep_outbox(now + timedelta(seconds=121)) == 1  # the retry got lost: the sweep takes over
+    assert sweep_outbox(now + timedelta(seconds=90), queue=send_queue(current_app)) == 0  # its RQ retry is still due
     assert (
-        send_message(
-            message.id, now + timedelta(seconds=121), settings=current_settings(), sender=get_sender(current_app)
-        )
-        == "sent"
-    )
-    assert (
-        send_message(
-            message.id, now + timedelta(seconds=122), settings=current_settings(), sender=get_sender(current_app)
-        )
-        == "already sent"
-    )
+        sweep_outbox(now + timedelta(seconds=121), queue=send_queue(current_app)) == 1
+    )  # the retry got lost: the sweep takes over
+    assert send(message.id, now + timedelta(seconds=121)) == "sent"
+    assert send(message.id, now + timedelta(seconds=122)) == "already sent"
     assert len(twilio.requests()) == 2
 
 
 def test_delivery_callbacks_never_move_a_message_back(app, login, liaisons, twilio):
     ticket = login("operator").post("/api/v1/tickets", json=ticket_body(location={"street": "zhengcha"})).json
     (message,) = messages(ticket_id=ticket["id"])
-    assert (
-        send_message(message.id, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
-        == "sent"
-    )
+    assert send(message.id, datetime.now(UTC)) == "sent"
     sid = reload(message.id).provider_sid
     assert update_delivery_status(sid, "delivered").status == "delivered"
     assert update_delivery_status(sid, "sent").status == "delivered"  # late and out of order

@@ -20,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 import psutil
 import sqlalchemy as sa
+from flask import current_app
 from rq import Queue
 
+from hotline import send_queue
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
 from hotline.notify.outbox import add_message, send_job_id
@@ -64,7 +66,7 @@ def _statuses() -> Counter:
 
 def _sweep() -> int:
     """The periodic sweep, as it would run once these rows are past its grace period."""
-    return sweep_outbox(datetime.now(UTC) + SWEEP_GRACE + timedelta(seconds=1))
+    return sweep_outbox(datetime.now(UTC) + SWEEP_GRACE + timedelta(seconds=1), queue=send_queue(current_app))
 
 
 def test_sigkill_at_random_points_loses_nothing(app, service_env, tmp_path):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Message
+from tests.outbox_helpers import send
 
 
 def test_web_enqueued_job_runs_in_real_worker(login, run_worker):
@@ -41,17 +42,8 @@ def test_healthz(client):
 def test_test_message_is_sent_once_even_if_job_runs_twice(app, login):
     from datetime import UTC, datetime
 
-    from flask import current_app
-
-    from hotline.notify.senders import get_sender
-    from hotline.notify.services import send_message
-    from hotline.settings import current_settings
-
     admin = login("admin")
     ident = admin.post("/api/v1/messages/test", json={"to": "+8613800000111"}).json["id"]
-    assert send_message(ident, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app)) == "sent"
-    assert (
-        send_message(ident, datetime.now(UTC), settings=current_settings(), sender=get_sender(current_app))
-        == "already sent"
-    )
+    assert send(ident, datetime.now(UTC)) == "sent"
+    assert send(ident, datetime.now(UTC)) == "already sent"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1

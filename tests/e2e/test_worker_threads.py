@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from hotline import send_queue
 from hotline.extensions import db
 from hotline.models import Message, MessageKind
-from hotline.notify.outbox import add_message, enqueue_send
+from hotline.notify.outbox import add_message
 from tests.e2e import test_outbox_delivery
 from tests.fakes_twilio import DELAY_ENV
 
@@ -19,7 +20,7 @@ def test_one_worker_process_sends_queued_messages_concurrently_and_each_once(app
         add_message(f"+86137{n:08d}", f"测试短信 {n}", MessageKind.NOTICE)
     db.session.commit()  # enqueues one send job per message, in one pipeline
     ids = list(db.session.scalars(sa.select(Message.id).order_by(Message.id)))
-    assert all(enqueue_send(ident) for ident in ids[:10])  # duplicate jobs for a third of them
+    assert all(send_queue(app).enqueue(ident) for ident in ids[:10])  # duplicate jobs for a third of them
 
     result = run_worker(extra_env=twilio.env | {DELAY_ENV: "100", "HOTLINE_WORKER_THREADS": "8"}, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -16,13 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.escalation.chaser import chase_overdue, send_daily_digest
 from hotline.extensions import db
 from hotline.models import DigestRun, Message, Ticket, TicketEvent
-from hotline.notify.senders import get_sender
-from hotline.notify.services import send_message
 from hotline.settings import current_settings
 from hotline.tickets.calendar import next_local_time
 from tests.conftest import ROOT
@@ -43,6 +40,7 @@ from tests.factories_chaser import (
     set_contacts,
     steps,
 )
+from tests.outbox_helpers import send
 
 DISPATCHED = local("2026-03-09 14:00")
 T0, T1, T2, T3 = (local(t) for t in ("2026-03-10 08:00", "2026-03-10 14:00", "2026-03-11 14:00", "2026-03-13 14:00"))
@@ -258,11 +256,8 @@ def test_quiet_hours_hold_ordinary_messages_until_seven_emergencies_go_now(app, 
     assert all(db.session.get(Message, m.id).status == "queued" for m in held)
     # At 07:00 the held messages go (the same send service the worker runs).
     for message in held:
-        assert (
-            send_message(message.id, seven - SECOND, settings=current_settings(), sender=get_sender(current_app))
-            == "deferred"
-        )
-        assert send_message(message.id, seven, settings=current_settings(), sender=get_sender(current_app)) == "sent"
+        assert send(message.id, seven - SECOND) == "deferred"
+        assert send(message.id, seven) == "sent"
 
 
 def test_daily_digest_once_per_local_day(app, make_user):

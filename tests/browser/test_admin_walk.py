@@ -8,24 +8,24 @@ import pytest
 
 from hotline.extensions import db
 from hotline.models import User
+from tests.browser.test_work_is_never_lost import SIZES, _fits
 from tests.web.helpers import REPORT, ensure_user, judicial_ticket
-
-SIZES = {"phone": (390, 844), "desktop": (1366, 768)}
-
-
-@pytest.fixture(params=sorted(SIZES))
-def size(request):
-    return request.param
-
-
-def _fits(page, size: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0]
 
 
 def _flash(page) -> str:
     return page.locator(".flash").inner_text()
 
 
+def _add(page, section: str, code: str, name: str, button: str) -> None:
+    """Open the folded 'add' section on the departments page and add one item."""
+    adding = page.locator("details", has_text=section)
+    adding.locator("summary").click()
+    adding.get_by_label("代码（小写字母、数字或下划线，保存后不能修改）").fill(code)
+    adding.get_by_label("名称", exact=True).fill(name)
+    adding.get_by_role("button", name=button).click()
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
 def test_an_admin_adds_departments_and_streets_and_the_forms_offer_them(site, size):
     ensure_user("adm14", "admin")
     ensure_user("op14", "operator")
@@ -36,19 +36,11 @@ def test_an_admin_adds_departments_and_streets_and_the_forms_offer_them(site, si
     page.locator("main").get_by_role("link", name="承办部门").click()
     assert page.get_by_role("heading", name="部门与联系人").is_visible()
 
-    adding = page.locator("details", has_text="新增部门")
-    adding.locator("summary").click()
-    adding.get_by_label("代码（小写字母、数字或下划线，保存后不能修改）").fill(dept)
-    adding.get_by_label("名称", exact=True).fill("区少工委")
-    adding.get_by_role("button", name="添加部门").click()
+    _add(page, "新增部门", dept, "区少工委", "添加部门")
     assert "已保存，表单和规则立即使用新内容。" in _flash(page)
     assert "区少工委" in page.locator(f"#dept-{dept}").inner_text()
 
-    adding = page.locator("details", has_text="新增街道或镇")
-    adding.locator("summary").click()
-    adding.get_by_label("代码（小写字母、数字或下划线，保存后不能修改）").fill(street)
-    adding.get_by_label("名称", exact=True).fill("河西街道")
-    adding.get_by_role("button", name="添加街道").click()
+    _add(page, "新增街道或镇", street, "河西街道", "添加街道")
     assert "已保存" in _flash(page)
     assert "河西街道" in page.locator(f"#street-{street}").inner_text()
     site.shot(page, f"issue14-admin-departments-added-{size}")
@@ -77,6 +69,7 @@ def test_an_admin_adds_departments_and_streets_and_the_forms_offer_them(site, si
     site.shot(operator, f"issue14-operator-offered-new-street-{size}")
 
 
+@pytest.mark.parametrize("size", sorted(SIZES))
 def test_an_admin_edits_a_user_resets_their_password_and_keeps_their_own_account(site, size):
     admin = ensure_user("adm14", "admin")
     person = ensure_user("op14b", "operator")
@@ -130,6 +123,7 @@ def test_an_admin_edits_a_user_resets_their_password_and_keeps_their_own_account
     site.shot(them, f"issue14-user-signed-in-after-reset-{size}")
 
 
+@pytest.mark.parametrize("size", sorted(SIZES))
 def test_a_user_changes_their_own_password_and_signs_in_with_it(site, size):
     ensure_user("op14c", "operator")
     page = site.page(*SIZES[size])
@@ -153,6 +147,7 @@ def test_a_user_changes_their_own_password_and_signs_in_with_it(site, size):
     site.shot(page, f"issue14-own-password-signed-in-{size}")
 
 
+@pytest.mark.parametrize("size", sorted(SIZES))
 def test_a_supervisor_reads_the_sent_sms_after_a_dispatch(site, size):
     from hotline.auth.services import create_user
 

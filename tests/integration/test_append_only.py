@@ -80,13 +80,13 @@ def test_the_history_guard_and_the_outbox_hooks_listen_to_the_apps_session_only(
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    from hotline import _enqueue_committed
     from hotline.extensions import db
-    from hotline.notify import outbox
     from hotline.tracking import transitions
 
     assert event.contains(db.session, "before_flush", transitions._refuse_rewriting_history)
-    assert event.contains(db.session, "after_commit", outbox._enqueue_committed)
+    assert event.contains(db.session, "after_commit", _enqueue_committed)
     assert not event.contains(Session, "before_flush", transitions._refuse_rewriting_history)
-    assert not event.contains(Session, "after_commit", outbox._enqueue_committed)
+    assert not event.contains(Session, "after_commit", _enqueue_committed)
     with Session(db.engine) as other:  # a plain Session: no guard, no outbox hooks
         assert not event.contains(other, "before_flush", transitions._refuse_rewriting_history)

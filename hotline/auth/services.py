@@ -184,12 +184,14 @@ def update_user(user_id: int, changes: dict, *, actor: User) -> User:
 
 
 def reset_password(user_id: int, password: str, *, actor: User, now: datetime) -> User:
-    """An administrator sets a new password (told to the user in person); old tokens end."""
+    """An administrator sets a new password (told to the user in person, often because the old
+    one got out): every token and every web session of the user ends at once."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在 user not found")
     user.password_hash = _new_password(password, user.username)
     _revoke_tokens(user, now)
+    user.session_epoch = (user.session_epoch or 0) + 1
     db.session.commit()
     return user
 

@@ -117,8 +117,9 @@ def test_users_are_edited_reset_and_change_their_own_password(signed_in, make_us
     from hotline.auth.services import authenticate
 
     admin = signed_in("admin", username="boss")
-    make_user("li2", "liaison", bureau="education")
+    li_pages = signed_in("liaison", bureau="education", username="li2")  # the old password's web session
     li = db.session.scalar(sa.select(User).filter_by(username="li2"))
+    assert li_pages.get("/liaison/").status_code == 200
     form = text(admin.get(f"/admin/users/{li.id}"))
     assert 'id="user-form"' in form and "姓名" in form
     saved = admin.post(
@@ -140,6 +141,7 @@ def test_users_are_edited_reset_and_change_their_own_password(signed_in, make_us
     assert admin.post(f"/admin/users/{li.id}/password", {"password": "a-brand-new-pw"}).status_code == 302
     db.session.expire_all()
     assert authenticate("li2", "a-brand-new-pw").id == li.id
+    assert li_pages.get("/liaison/").status_code == 302  # a reset ends the old sessions at once
 
     me = db.session.scalar(sa.select(User).filter_by(username="boss"))
     users = text(admin.get("/admin/users/"))

@@ -20,6 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from hotline.children.models import ChildEvent, ChildFile, VisitEscalationStep
+from hotline.escalation.chaser import insert_ignoring_duplicates, store_ladder_positions
 from hotline.extensions import db
 from hotline.models import MessageKind
 from hotline.notify import templates
@@ -67,16 +68,9 @@ class VisitChaseResult:
 
 
 def _insert_new_steps(rows: list[dict]) -> set[int]:
-    """INSERT ... ON CONFLICT DO NOTHING; the file ids whose step this pass took."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    """The file ids whose step this pass took (a step another pass took is left alone)."""
     table = VisitEscalationStep.__table__
-    statement = (
-        insert(table).on_conflict_do_nothing(index_elements=["child_id", "due_at", "level"]).returning(table.c.child_id)
-    )
-    return set(db.session.execute(statement, rows).scalars())
+    return set(insert_ignoring_duplicates(table, rows, ["child_id", "due_at", "level"], table.c.child_id))
 
 
 def _template(level: int) -> str:
@@ -120,14 +114,7 @@ class _VisitPass:
                 self._announce(child, due, decided.fire, [r.level for r in decided.skipped])
             else:
                 self.result.already += 1
-        if updates:
-            table = ChildFile.__table__
-            db.session.execute(
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
-                .values(next_escalation_at=sa.bindparam("b_next"), escalation_level=sa.bindparam("b_level")),
-                updates,
-            )
+        store_ladder_positions(ChildFile.__table__, updates)
 
     def _announce(self, child: ChildFile, due: datetime, rung: Rung, skipped: list[int]) -> None:
         office = self.directory.by_code.get(child.bureau)

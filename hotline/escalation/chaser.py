@@ -86,7 +86,7 @@ def _is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[str], returning: sa.Column) -> list:
+def insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[str], returning: sa.Column) -> list:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING, one cached statement for any number of rows;
     returns ``returning`` of the rows actually inserted."""
     if _is_postgres():
@@ -95,6 +95,19 @@ def _insert_ignoring_duplicates(table: sa.Table, rows: list[dict], unique: list[
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table).on_conflict_do_nothing(index_elements=unique).returning(returning)
     return list(db.session.execute(statement, rows).scalars())
+
+
+def store_ladder_positions(table: sa.Table, updates: list[dict]) -> None:
+    """Write each chased row's next rung and level in one executemany (``b_id``, ``b_version``,
+    ``b_next``, ``b_level``); a row changed since it was read (its version moved) is left alone.
+    Assignments and children's files share it (``hotline.children.chaser``)."""
+    if updates:
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
+            .values(next_escalation_at=sa.bindparam("b_next"), escalation_level=sa.bindparam("b_level")),
+            updates,
+        )
 
 
 def _template(level: int) -> str:
@@ -147,7 +160,7 @@ class _Pass:
         if steps:
             table = EscalationStep.__table__
             taken = set(
-                _insert_ignoring_duplicates(
+                insert_ignoring_duplicates(
                     table, steps, ["assignment_id", "deadline_kind", "due_at", "level"], table.c.assignment_id
                 )
             )
@@ -158,14 +171,7 @@ class _Pass:
                 self._announce(row, watched, decided.fire, [r.level for r in decided.skipped])
             else:
                 result.already += 1
-        if updates:
-            table = Assignment.__table__
-            db.session.execute(
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
-                .values(next_escalation_at=sa.bindparam("b_next"), escalation_level=sa.bindparam("b_level")),
-                updates,
-            )
+        store_ladder_positions(Assignment.__table__, updates)
 
     def _fired(self, ids: list[int]) -> dict[tuple[int, tuple], set[int]]:
         fired: dict[tuple[int, tuple], set[int]] = defaultdict(set)
@@ -294,7 +300,7 @@ def send_daily_digest(now: datetime, *, tz: str) -> int:
     phones = directory.phones(("center",), None)
     total = sum(counts.values())
     run = {"day": local_day, "overdue": total, "messages": len(phones), "created_at": now}
-    if not _insert_ignoring_duplicates(DigestRun.__table__, [run], ["day"], DigestRun.__table__.c.id):
+    if not insert_ignoring_duplicates(DigestRun.__table__, [run], ["day"], DigestRun.__table__.c.id):
         db.session.rollback()
         return 0
     names = {code: department.name for code, department in directory.by_code.items()}
